@@ -1,0 +1,2 @@
+"""How a repository is read: the :class:`~collectors.sources.base.Source` interface and its
+implementations (local git today)."""

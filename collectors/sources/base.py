@@ -1,0 +1,119 @@
+"""The questions every repository source answers, whatever the platform.
+
+A source reads one repository: what it is (:class:`RepoInfo`), the files of its HEAD tree
+with their blob SHAs, the content of one file (bounded, never following a symlink out of
+the repository), the commits of a time window (streamed), and local provenance refs.
+Platform settings are not here: they belong to the platform collectors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+class SourceError(Exception):
+    """The target cannot be read as a repository at all (a usage or input error)."""
+
+
+class Unreadable(Exception):
+    """One file or record could not be read; the message says why (becomes a Gap)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RepoInfo:
+    """What a source knows about its repository before reading files or history."""
+
+    repo_id: str
+    path: str
+    """Where the repository was read from (absolute path or URL)."""
+    head: str | None
+    tree: str | None
+    branch: str | None
+    bare: bool
+    shallow: bool
+    worktree: bool
+    origin: str | None
+    """``origin`` remote URL with credentials removed."""
+
+    @property
+    def empty(self) -> bool:
+        """True when the repository has no commits."""
+        return self.head is None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TreeEntry:
+    """One file of the HEAD tree."""
+
+    path: str
+    mode: str
+    """Git file mode: ``100644``, ``100755``, ``120000`` (symlink), ``160000`` (submodule)."""
+    blob: str
+    size: int | None
+    """Size in bytes (None for submodules)."""
+
+    @property
+    def is_symlink(self) -> bool:
+        """True for a symbolic link."""
+        return self.mode == "120000"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CommitRecord:
+    """One commit of the history window, as read from one streamed ``git log``."""
+
+    sha: str
+    parents: int
+    author: str
+    """``Name <email>`` as recorded."""
+    author_email: str
+    committer: str
+    committer_email: str
+    authored: datetime
+    committed: datetime
+    signature: str
+    """git's ``%G?``: ``G`` good, ``U`` good with unknown validity, ``N`` none, others bad or
+    not checkable."""
+    trailers: tuple[tuple[str, str], ...]
+    """Trailers as git parsed them (unfolded), key as written."""
+    message: str
+    """Full message, decoded as UTF-8 with replacement characters for invalid bytes."""
+
+
+class Source(Protocol):
+    """Read access to one repository."""
+
+    def info(self) -> RepoInfo:
+        """Identity and shape of the repository."""
+        ...
+
+    def tree(self) -> Sequence[TreeEntry]:
+        """Files of the HEAD tree sorted by path (empty for an empty repository)."""
+        ...
+
+    def read(self, path: str, limit: int) -> tuple[bytes, str]:
+        """Content and blob SHA of a HEAD file; symlinks inside the repository are followed.
+
+        Raises :class:`Unreadable` when the file is missing, larger than ``limit``, a
+        submodule, or a symlink pointing outside the repository.
+        """
+        ...
+
+    def commits(self, since: datetime, until: datetime) -> Iterator[CommitRecord]:
+        """Commits reachable from HEAD committed in ``[since, until]``, newest first."""
+        ...
+
+    def last_change(self, path: str) -> datetime | None:
+        """Commit time of the last commit that changed ``path`` (None if unknown)."""
+        ...
+
+    def ref_counts(self, patterns: Sequence[str]) -> dict[str, int]:
+        """Number of local refs or notes under each pattern (only patterns with entries)."""
+        ...
+
+    def history_command(self, since: datetime, until: datetime) -> str:
+        """The git command a person can run to re-check the history window by hand."""
+        ...

@@ -1,0 +1,159 @@
+"""Evidence, gaps and their provenance: what was seen, what could not be seen, and where.
+
+Every observation a collector makes becomes an :class:`Evidence` item with a typed payload
+and a :class:`Provenance` that lets a person re-check it by hand (repository, commit, path
+or endpoint, blob SHA or ETag). Anything that was looked for and could not be seen becomes a
+:class:`Gap` with a typed :class:`UnknownReason`. Ids are derived from content so that two
+scans of the same input give the same ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
+
+
+class UnknownReason(StrEnum):
+    """Why a piece of evidence could not be seen (an unknown is never silently unmet)."""
+
+    NO_CREDENTIALS = "no-credentials"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND_OR_HIDDEN = "not-found-or-hidden"
+    RATE_LIMITED = "rate-limited"
+    API_ERROR = "api-error"
+    UNSUPPORTED = "unsupported"
+    NOT_COLLECTED = "not-collected"
+    UNREADABLE = "unreadable"
+    COLLECTOR_ERROR = "collector-error"
+    NOT_OBSERVABLE = "not-observable"
+    STALE_ATTESTATION = "stale-attestation"
+
+
+#: Reasons that mean "something that should have been readable was not": they make a scan
+#: partial (exit code 3). The others are expected limits of the scan's kind.
+READ_FAILURES = frozenset(
+    {
+        UnknownReason.FORBIDDEN,
+        UnknownReason.NOT_FOUND_OR_HIDDEN,
+        UnknownReason.RATE_LIMITED,
+        UnknownReason.API_ERROR,
+        UnknownReason.UNREADABLE,
+        UnknownReason.COLLECTOR_ERROR,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Provenance:
+    """Where an observation came from, precise enough to re-check it by hand."""
+
+    repo: str
+    """Repository id, e.g. ``local:myrepo`` or ``github.com/acme/api``."""
+    commit: str | None
+    """The commit SHA the observation is pinned to (None for an empty repository)."""
+    locator: str
+    """``tree:PATH``, ``git:COMMAND`` or ``GET /endpoint``."""
+    digest: str | None
+    """Git blob or tree SHA for files, ETag for API answers."""
+    collector: str
+    """Collector name and version, e.g. ``ci@1``."""
+    collected_at: datetime
+    """The run's clock (``--as-of``); not part of the id."""
+
+
+P = TypeVar("P")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Evidence(Generic[P]):
+    """One observation: a typed payload plus its provenance."""
+
+    id: str
+    kind: str
+    payload: P
+    provenance: Provenance
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Gap:
+    """Evidence that was sought and could not be seen, with the reason why."""
+
+    id: str
+    kind: str
+    reason: UnknownReason
+    detail: str
+    provenance: Provenance
+
+
+Item = Evidence[Any] | Gap
+
+
+def item_id(prefix: str, *parts: str | None) -> str:
+    """A stable id from the parts that identify an observation (never from the clock)."""
+    digest = hashlib.sha256("\x1f".join(p or "" for p in parts).encode("utf-8")).hexdigest()
+    return f"{prefix}-{digest[:16]}"
+
+
+def make_evidence(payload: Any, provenance: Provenance, kind: str | None = None) -> Evidence[Any]:
+    """Build an evidence item whose id derives from kind, repo, locator and digest."""
+    kind = kind or payload.KIND
+    ident = item_id("ev", kind, provenance.repo, provenance.commit, provenance.locator,
+                    provenance.digest)
+    return Evidence(id=ident, kind=kind, payload=payload, provenance=provenance)
+
+
+def make_gap(kind: str, reason: UnknownReason, detail: str, provenance: Provenance) -> Gap:
+    """Build a gap whose id derives from kind, repo, locator and reason."""
+    ident = item_id("gap", kind, provenance.repo, provenance.commit, provenance.locator,
+                    str(reason))
+    return Gap(id=ident, kind=kind, reason=reason, detail=detail, provenance=provenance)
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """A read-only index of one repository's evidence and gaps, handed to the rules."""
+
+    repo: str
+    as_of: datetime
+    items: tuple[Item, ...]
+    _by_kind: Mapping[str, tuple[Item, ...]] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def of(cls, repo: str, as_of: datetime, items: Iterable[Item]) -> Facts:
+        """Index items by kind, keeping a stable order (by id)."""
+        ordered = tuple(sorted(items, key=lambda i: i.id))
+        by_kind: dict[str, list[Item]] = {}
+        for item in ordered:
+            by_kind.setdefault(item.kind, []).append(item)
+        return cls(repo, as_of, ordered, {k: tuple(v) for k, v in by_kind.items()})
+
+    def all(self, payload_type: type[P]) -> tuple[Evidence[P], ...]:
+        """Every evidence item of this payload type (gaps excluded)."""
+        kind: str = getattr(payload_type, "KIND")  # noqa: B009 - ClassVar on payload types
+        return tuple(i for i in self._by_kind.get(kind, ()) if isinstance(i, Evidence))
+
+    def gaps(self, *payload_types: type[Any]) -> tuple[Gap, ...]:
+        """Every gap recorded for these payload types."""
+        found: list[Gap] = []
+        for payload_type in payload_types:
+            kind: str = getattr(payload_type, "KIND")  # noqa: B009
+            found.extend(i for i in self._by_kind.get(kind, ()) if isinstance(i, Gap))
+        return tuple(found)
+
+    def one(self, payload_type: type[P]) -> Evidence[P] | Gap | None:
+        """The single item of a singleton kind (evidence preferred over a gap), or None."""
+        kind: str = getattr(payload_type, "KIND")  # noqa: B009
+        items = self._by_kind.get(kind, ())
+        for item in items:
+            if isinstance(item, Evidence):
+                return item
+        return items[0] if items else None
+
+
+def cited(items: Sequence[Item]) -> tuple[str, ...]:
+    """The sorted, de-duplicated ids of the cited items."""
+    return tuple(sorted({i.id for i in items}))
