@@ -64,7 +64,7 @@ class Context:
         try:
             return data.decode("utf-8-sig"), blob
         except UnicodeDecodeError as exc:
-            raise Unreadable(f"{path}: not UTF-8 text (invalid byte at offset {exc.start})") from None
+            raise Unreadable(f"{path}: not UTF-8 text (invalid byte at {exc.start})") from None
 
     def read_yaml(self, path: str, limit: int = TEXT_LIMIT) -> tuple[Any, str]:
         """Parsed YAML (guarded loader) and blob SHA; :class:`Unreadable` on any bad input."""

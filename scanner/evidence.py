@@ -10,6 +10,7 @@ scans of the same input give the same ids.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -92,6 +93,12 @@ class Gap:
 Item = Evidence[Any] | Gap
 
 
+def kind_of(payload_type: type[Any]) -> str:
+    """The dotted evidence kind a payload type declares in its ``KIND``."""
+    kind: str = getattr(payload_type, "KIND")  # noqa: B009 - ClassVar on payload types
+    return kind
+
+
 def item_id(prefix: str, *parts: str | None) -> str:
     """A stable id from the parts that identify an observation (never from the clock)."""
     digest = hashlib.sha256("\x1f".join(p or "" for p in parts).encode("utf-8")).hexdigest()
@@ -106,11 +113,19 @@ def make_evidence(payload: Any, provenance: Provenance, kind: str | None = None)
     return Evidence(id=ident, kind=kind, payload=payload, provenance=provenance)
 
 
+_URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]+@")
+
+
+def redact(text: str) -> str:
+    """Remove credentials embedded in URLs from free text (error messages can carry them)."""
+    return _URL_CREDENTIALS.sub(r"\1***@", text)
+
+
 def make_gap(kind: str, reason: UnknownReason, detail: str, provenance: Provenance) -> Gap:
     """Build a gap whose id derives from kind, repo, locator and reason."""
     ident = item_id("gap", kind, provenance.repo, provenance.commit, provenance.locator,
                     str(reason))
-    return Gap(id=ident, kind=kind, reason=reason, detail=detail, provenance=provenance)
+    return Gap(id=ident, kind=kind, reason=reason, detail=redact(detail), provenance=provenance)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,21 +148,20 @@ class Facts:
 
     def all(self, payload_type: type[P]) -> tuple[Evidence[P], ...]:
         """Every evidence item of this payload type (gaps excluded)."""
-        kind: str = getattr(payload_type, "KIND")  # noqa: B009 - ClassVar on payload types
-        return tuple(i for i in self._by_kind.get(kind, ()) if isinstance(i, Evidence))
+        return tuple(i for i in self._by_kind.get(kind_of(payload_type), ())
+                     if isinstance(i, Evidence))
 
     def gaps(self, *payload_types: type[Any]) -> tuple[Gap, ...]:
         """Every gap recorded for these payload types."""
         found: list[Gap] = []
         for payload_type in payload_types:
-            kind: str = getattr(payload_type, "KIND")  # noqa: B009
-            found.extend(i for i in self._by_kind.get(kind, ()) if isinstance(i, Gap))
+            found.extend(i for i in self._by_kind.get(kind_of(payload_type), ())
+                         if isinstance(i, Gap))
         return tuple(found)
 
     def one(self, payload_type: type[P]) -> Evidence[P] | Gap | None:
         """The single item of a singleton kind (evidence preferred over a gap), or None."""
-        kind: str = getattr(payload_type, "KIND")  # noqa: B009
-        items = self._by_kind.get(kind, ())
+        items = self._by_kind.get(kind_of(payload_type), ())
         for item in items:
             if isinstance(item, Evidence):
                 return item

@@ -509,3 +509,24 @@ class CodeScan:
     KIND: ClassVar[str] = "code.scan"
     secrets: tuple[CodeFinding, ...]
     dataflow: tuple[CodeFinding, ...]
+
+
+# --------------------------------------------------------------------------- people
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AttestationRecord:
+    """A person's declared answer, read from the attestation file (never an observation)."""
+
+    KIND: ClassVar[str] = "attestation"
+    id: str
+    """The indicator or question it answers."""
+    answer: bool
+    owner: str
+    date: str
+    evidence: str
+    """Link to the record behind the declaration."""
+    expires: str | None
+    note: str | None
+    stale: bool
+    """Older than the catalog's maximum age (or past ``expires``) at ``as_of``."""

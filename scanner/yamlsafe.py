@@ -37,7 +37,7 @@ class _GuardedLoader(yaml.SafeLoader):
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                mark = self.peek_event().start_mark
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
                 raise YamlError(f"nesting deeper than {MAX_DEPTH} levels (line {mark.line + 1})")
             return super().compose_node(parent, index)
         finally:
@@ -102,7 +102,7 @@ def load_yaml(data: bytes | str, *, max_bytes: int = MAX_BYTES) -> Any:
     if "\x00" in text:
         raise YamlError("binary content (NUL byte)")
     try:
-        return yaml.load(text, Loader=_GuardedLoader)  # noqa: S506 - guarded SafeLoader
+        return yaml.load(text, Loader=_GuardedLoader)
     except YamlError:
         raise
     except yaml.YAMLError as exc:

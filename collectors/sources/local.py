@@ -244,8 +244,8 @@ def parse_log_record(record: bytes) -> CommitRecord | None:
 def _stderr(exc: git.GitCommandError) -> str:
     """The first meaningful line of git's error output."""
     text = str(exc.stderr or exc).strip().strip("'").strip()
-    for line in text.splitlines():
-        line = line.strip().removeprefix("stderr:").strip().strip("'")
+    for raw in text.splitlines():
+        line = raw.strip().removeprefix("stderr:").strip().strip("'")
         if line:
             return line
     return "unknown error"

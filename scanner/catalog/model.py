@@ -160,15 +160,15 @@ def load_model(raw: Any) -> MaturityModel:
 
 def _domain(entry: Mapping[str, Any]) -> Domain:
     ident = _text(entry, "id", "domain")
-    require_raw = _mapping(entry.get("require", {}), f"domain {ident}")
+    require_raw: Mapping[Any, Any] = _mapping(entry.get("require", {}), f"domain {ident}")
     require: dict[int, int | None] = {}
     for level in (2, 3, 4, 5):
         value = require_raw.get(level, "all")
         if value != "all" and not (isinstance(value, int) and value >= 1):
             raise CatalogError(f"domain {ident}: require.{level} must be 'all' or a count")
         require[level] = None if value == "all" else int(value)
-    return Domain(id=ident, name=_text(entry, "name", ident), summary=_text(entry, "summary", ident),
-                  require=require)
+    return Domain(id=ident, name=_text(entry, "name", ident),
+                  summary=_text(entry, "summary", ident), require=require)
 
 
 def _indicator(entry: Mapping[str, Any]) -> Indicator:

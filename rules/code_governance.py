@@ -1,0 +1,181 @@
+"""Code & Logic Governance (Model D): how AI-written logic is reviewed and gated."""
+
+from __future__ import annotations
+
+from rules.queries import (
+    SECURITY,
+    absent,
+    ci_jobs,
+    cite_jobs,
+    name_jobs,
+    observed,
+    paths,
+)
+from rules.registry import rule
+from scanner.evidence import Evidence, Facts
+from scanner.model import Outcome
+from scanner.payloads import (
+    BranchRules,
+    CiPipeline,
+    CodeOwners,
+    DeployGates,
+    OrgRules,
+    PolicyDocument,
+    ReviewHistory,
+)
+
+CHECK_CATEGORIES = SECURITY | {"test", "lint", "dataflow"}
+
+
+@rule("CLG-2a")
+def review_process_written(facts: Facts) -> Outcome:
+    """CODEOWNERS, a PR/MR template or a policy asking for review exists."""
+    owners = [e for e in facts.all(CodeOwners) if e.payload.path]
+    if owners:
+        return Outcome.met(f"CODEOWNERS in effect: {owners[0].payload.path}", *owners)
+    docs = [e for e in facts.all(PolicyDocument)
+            if "pr-template" in e.payload.kinds or e.payload.covers_review]
+    if docs:
+        return Outcome.met(f"review is asked for in {paths(docs)}", *docs)
+    return absent(facts, "no CODEOWNERS, PR/MR template or policy asking for review",
+                  CodeOwners, PolicyDocument, seen=facts.all(CodeOwners))
+
+
+@rule("CLG-2b")
+def automated_checks_run(facts: Facts) -> Outcome:
+    """A CI job runs tests, linters or security tools."""
+    jobs = ci_jobs(facts, CHECK_CATEGORIES)
+    if jobs:
+        return Outcome.met(f"CI runs checks: {name_jobs(jobs)}", *cite_jobs(jobs))
+    pipelines = facts.all(CiPipeline)
+    summary = (f"CI found ({paths(pipelines)}) but no job runs tests, linters or scanners"
+               if pipelines else "no CI configuration found")
+    return absent(facts, summary, CiPipeline, seen=pipelines)
+
+
+@rule("CLG-3a")
+def pull_requests_required(facts: Facts) -> Outcome:
+    """The default branch only accepts changes through PRs/MRs."""
+    found = observed(facts, BranchRules)
+    if isinstance(found, Outcome):
+        return found
+    rules = found.payload
+    if rules.requires_pull_request:
+        return Outcome.met(f"{rules.branch} requires a pull/merge request", found)
+    return Outcome.unmet(f"{rules.branch} accepts direct pushes", found)
+
+
+@rule("CLG-3b")
+def security_scan_on_pull_requests(facts: Facts) -> Outcome:
+    """A SAST, SCA or secrets scanner runs on pull/merge requests."""
+    jobs = ci_jobs(facts, SECURITY, triggers={"pull_request"})
+    if jobs:
+        return Outcome.met(f"scanner on PRs/MRs: {name_jobs(jobs)}", *cite_jobs(jobs))
+    elsewhere = ci_jobs(facts, SECURITY)
+    summary = (f"security scanners run only on other events: {name_jobs(elsewhere)}"
+               if elsewhere else "no security scanner in CI")
+    return absent(facts, summary, CiPipeline, seen=cite_jobs(elsewhere))
+
+
+@rule("CLG-3c")
+def approval_required(facts: Facts) -> Outcome:
+    """At least one approving review is required to merge."""
+    found = observed(facts, BranchRules)
+    if isinstance(found, Outcome):
+        return found
+    rules = found.payload
+    if rules.required_approvals >= 1:
+        return Outcome.met(f"{rules.required_approvals} approval(s) required on {rules.branch}",
+                           found)
+    return Outcome.unmet(f"no approval required on {rules.branch}", found)
+
+
+@rule("CLG-4a")
+def security_checks_block_merge(facts: Facts) -> Outcome:
+    """A security scanner's job is a required status check."""
+    found = observed(facts, BranchRules)
+    if isinstance(found, Outcome):
+        return found
+    jobs = ci_jobs(facts, SECURITY)
+    names = {j.job.id.lower() for j in jobs} | {(j.job.name or "").lower() for j in jobs}
+    names |= {t.tool for j in jobs for t in j.job.tools}
+    required = [c for c in found.payload.required_checks
+                if any(n and n in c.lower() for n in names)]
+    if required:
+        return Outcome.met(f"required security checks: {', '.join(sorted(required))}",
+                           found, *cite_jobs(jobs))
+    return Outcome.unmet("no security scanner among the required checks", found,
+                         *cite_jobs(jobs))
+
+
+@rule("CLG-4b")
+def owners_must_approve(facts: Facts) -> Outcome:
+    """Code owner review is required and stale approvals are dismissed."""
+    found = observed(facts, BranchRules)
+    if isinstance(found, Outcome):
+        return found
+    rules = found.payload
+    if rules.code_owner_review and rules.dismiss_stale_approvals:
+        return Outcome.met("code owner review required, stale approvals dismissed", found)
+    missing = [name for name, on in (("code owner review", rules.code_owner_review),
+                                     ("stale approval dismissal", rules.dismiss_stale_approvals))
+               if not on]
+    return Outcome.unmet(f"not enabled: {', '.join(missing)}", found)
+
+
+@rule("CLG-4c")
+def ai_changes_human_reviewed(facts: Facts) -> Outcome:
+    """At least 95 % of merged AI-attributed PRs/MRs had a human approval."""
+    found = observed(facts, ReviewHistory)
+    if isinstance(found, Outcome):
+        return found
+    reviews = found.payload
+    if reviews.ai_merged == 0:
+        return Outcome.unknown("no merged PR/MR with AI-attributed commits in the window",
+                               found)
+    share = reviews.ai_human_approved / reviews.ai_merged
+    summary = (f"{reviews.ai_human_approved} of {reviews.ai_merged} AI-attributed PRs/MRs "
+               f"approved by another human ({share:.0%})")
+    return Outcome.met(summary, found) if share >= 0.95 else Outcome.unmet(summary, found)
+
+
+@rule("CLG-4d")
+def no_admin_bypass(facts: Facts) -> Outcome:
+    """Protection applies to administrators and has no ungated bypass actors."""
+    found = observed(facts, BranchRules)
+    if isinstance(found, Outcome):
+        return found
+    rules = found.payload
+    humans = [a for a in rules.bypass_actors if not a.endswith("[bot]")]
+    if rules.enforce_admins and not humans:
+        return Outcome.met("enforced for administrators, no human bypass actors", found)
+    why = "not enforced for administrators" if not rules.enforce_admins else (
+        f"bypass actors: {', '.join(humans)}")
+    return Outcome.unmet(why, found)
+
+
+@rule("CLG-5a")
+def rules_enforced_org_wide(facts: Facts) -> Outcome:
+    """Branch rules or required workflows come from organisation/group level."""
+    found = observed(facts, OrgRules)
+    if isinstance(found, Outcome):
+        return found
+    org = found.payload
+    branch = facts.one(BranchRules)
+    org_branch = isinstance(branch, Evidence) and branch.payload.org_level
+    if org.rulesets or org.required_workflows or org_branch:
+        return Outcome.met("rules defined at organisation level", found)
+    return Outcome.unmet("no organisation-level rulesets or required workflows", found)
+
+
+@rule("CLG-5b")
+def deployments_gated(facts: Facts) -> Outcome:
+    """Deployments go through environments with required reviewers."""
+    found = observed(facts, DeployGates)
+    if isinstance(found, Outcome):
+        return found
+    gates = found.payload
+    if gates.gated:
+        return Outcome.met(f"gated environments: {', '.join(gates.gated)}", found)
+    return Outcome.unmet("no deployment environment requires reviewers", found)
+

@@ -1,0 +1,258 @@
+"""The ``aims`` command line: the only place that reads flags, prints and exits.
+
+Exit codes: 0 the scan completed; 1 the scan completed but a gate failed (reserved for
+gates); 2 usage or input error (bad flag, not a repository, invalid config or attestation
+file); 3 partial: the scan completed but some evidence could not be read.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import re
+import shutil
+import sys
+import tempfile
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from scanner import __version__
+
+EXIT_OK = 0
+EXIT_GATE = 1
+EXIT_USAGE = 2
+EXIT_PARTIAL = 3
+
+#: Attestation file read from the scanned repository's HEAD when --attestations is not given.
+IN_REPO_ATTESTATIONS = ".aims/attestations.yaml"
+CONFIG_KEYS = {"version", "tools", "signatures", "sensitive_paths"}
+
+log = logging.getLogger("aims")
+
+
+def self_check() -> str | None:
+    """Why ``rules``/``collectors`` are not this distribution's own packages, or None."""
+    home = Path(__file__).resolve().parent.parent
+    for name in ("rules", "collectors"):
+        spec = importlib.util.find_spec(name)
+        origin = Path(spec.origin).resolve() if spec and spec.origin else None
+        if origin is None or origin.parent.parent != home:
+            return (f"the '{name}' package found at {origin or 'nowhere'} is not aims' own "
+                    f"(expected under {home}); another installed distribution shadows it. "
+                    "Install aims in its own environment, e.g. 'pipx install "
+                    "ai-maturity-scanner' or a dedicated virtualenv.")
+    return None
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    """Print a one-line error and exit (usage/input errors exit 2)."""
+    click.echo(f"aims: error: {message}", err=True)
+    sys.exit(code)
+
+
+def parse_moment(text: str) -> datetime:
+    """``YYYY-MM-DD`` or an ISO date-time; naive values are UTC."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"not an ISO date or date-time: {text!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+_SPAN = re.compile(r"^\s*(\d+)\s*(d|day|days|w|week|weeks|m|month|months|y|year|years)\s*$",
+                   re.I)
+_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
+
+
+def parse_since(text: str, as_of: datetime) -> datetime:
+    """A window start: a span back from ``as_of`` (``365d``, ``6 months``) or a date."""
+    match = _SPAN.match(text)
+    if match:
+        days = int(match.group(1)) * _DAYS[match.group(2)[0].lower()]
+        return as_of - timedelta(days=days)
+    start = parse_moment(text)
+    if start >= as_of:
+        raise click.BadParameter(f"--since {text} is not before --as-of")
+    return start
+
+
+def read_config(path: Path | None) -> Mapping[str, Any]:
+    """The ``--config`` file: catalog extensions (tools, signatures, sensitive paths)."""
+    if path is None:
+        return {}
+    from scanner.yamlsafe import YamlError, load_yaml
+
+    try:
+        data = load_yaml(path.read_bytes())
+    except (OSError, YamlError) as exc:
+        fail(f"--config {path}: {exc}")
+    if not isinstance(data, Mapping) or data.get("version") != 1:
+        fail(f"--config {path}: expected a mapping with 'version: 1'")
+    unknown = sorted(set(map(str, data)) - CONFIG_KEYS)
+    if unknown:
+        known = sorted(CONFIG_KEYS - {"version"})
+        fail(f"--config {path}: unknown keys {unknown} (known: {known})")
+    return data
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write the report so that a reader never sees a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 88})
+@click.version_option(__version__, prog_name="aims")
+def cli() -> None:
+    """aims, the AI Maturity Scanner: how well a repository governs AI-written code.
+
+    It reads what the repository shows (hooks, CI, CODEOWNERS, AI tool settings, policies,
+    AI attribution in history), decides each maturity indicator with cited evidence, and
+    reports a 1-5 level for four governance domains (Model D) and a 1-5 security stage
+    (Model S). Nothing is sent anywhere; a local scan needs no token.
+    """
+    problem = self_check()
+    if problem:
+        fail(problem)
+
+
+@cli.command()
+@click.argument("path", default=".", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]),
+              help="Output format. Default: table on a terminal, json otherwise.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to FILE instead of standard output.")
+@click.option("--since", "since_text", default="365d", show_default=True,
+              help="History window start: a span back from --as-of (365d, 26w, 6m) or a date.")
+@click.option("--as-of", "as_of_text",
+              help="Fixed clock (ISO date/time, UTC) for reproducible runs. Default: now.")
+@click.option("--attestations", type=click.Path(dir_okay=False, path_type=Path),
+              help=f"Attestation file (YAML). Default: {IN_REPO_ATTESTATIONS} in the "
+                   "scanned repository, if present.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Config file (YAML) extending the catalog: tools, signatures, "
+                   "sensitive_paths.")
+@click.option("-v", "--verbose", count=True, help="Show progress and every indicator; -vv "
+                                                  "adds debug logs.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress messages; errors only.")
+def scan(path: Path, fmt: str | None, output: Path | None, since_text: str,
+         as_of_text: str | None, attestations: Path | None, config_path: Path | None,
+         verbose: int, quiet: bool) -> None:
+    """Scan the git repository at PATH (default: the current directory).
+
+    \b
+    Exit codes:
+      0  scan completed
+      1  scan completed but a gate failed (reserved)
+      2  usage or input error
+      3  partial: some evidence could not be read (see "Could not be read")
+    """
+    logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.WARNING,
+                        format="aims: %(levelname)s: %(message)s", stream=sys.stderr)
+    from collectors.sources.base import SourceError, Unreadable
+    from collectors.sources.local import LocalSource
+    from scanner.attest import AttestationError, load_attestations
+    from scanner.catalog import CatalogError, load_catalog
+    from scanner.engine import ScanOptions, file_digest
+    from scanner.engine import scan as run_scan
+    from scanner.report import json_report, table
+
+    as_of = (parse_moment(as_of_text) if as_of_text
+             else datetime.now(UTC).replace(microsecond=0))
+    since = parse_since(since_text, as_of)
+    try:
+        catalog = load_catalog(read_config(config_path))
+    except CatalogError as exc:
+        fail(f"--config {config_path}: {exc}" if config_path else f"catalog: {exc}")
+    try:
+        source = LocalSource(path)
+    except SourceError as exc:
+        fail(str(exc))
+
+    attestation_data, attestation_name = None, None
+    if attestations is not None:
+        try:
+            attestation_data, attestation_name = attestations.read_bytes(), str(attestations)
+        except OSError as exc:
+            fail(f"--attestations {attestations}: {exc.strerror or exc}")
+    else:
+        try:
+            attestation_data, _blob = source.read(IN_REPO_ATTESTATIONS, 1024 * 1024)
+            attestation_name = f"tree:{IN_REPO_ATTESTATIONS}"
+        except Unreadable:
+            pass
+    records: tuple[Any, ...] = ()
+    if attestation_data is not None:
+        try:
+            records = load_attestations(
+                attestation_data, known_ids=catalog.model.ids(), as_of=as_of,
+                max_age_days=catalog.model.attestation_max_age_days)
+        except AttestationError as exc:
+            fail(f"attestations {attestation_name}: {exc}")
+
+    show_progress = not quiet and (verbose > 0 or sys.stderr.isatty())
+    progress = (lambda msg: click.echo(f"aims: {msg}", err=True)) if show_progress else None
+    options = ScanOptions(catalog=catalog, as_of=as_of, since=since, attestations=records,
+                          attestation_file=attestation_name,
+                          attestation_digest=(file_digest(attestation_data)
+                                              if attestation_data is not None else None))
+    report = run_scan(source, options, progress=progress)
+
+    chosen = fmt or ("table" if output is None and sys.stdout.isatty() else "json")
+    if chosen == "json":
+        text = json_report.render(report)
+    else:
+        color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        width = min(shutil.get_terminal_size().columns, 120) if color else 80
+        text = table.render(report, color=color, width=width, detail=verbose > 0)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomically(output, text)
+        if not quiet:
+            repo = report.repositories[0]
+            click.echo(f"aims: {repo.repo}: Model D {repo.code}, Model S stage "
+                       f"{repo.stage.floor}; report written to {output}", err=True)
+    if report.partial:
+        if not quiet:
+            click.echo("aims: partial result: some evidence could not be read (exit 3)",
+                       err=True)
+        sys.exit(EXIT_PARTIAL)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+def catalog(fmt: str) -> None:
+    """Print the indicators and questions with their levels and rationale."""
+    from scanner.catalog import load_catalog
+    from scanner.report import catalog_view
+
+    click.echo(catalog_view.render(load_catalog(), fmt), nl=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point; returns the exit code."""
+    try:
+        cli.main(args=argv, prog_name="aims", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aims: aborted", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE
+    except SystemExit as exc:
+        return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_USAGE
+    return EXIT_OK

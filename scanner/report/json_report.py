@@ -1,0 +1,108 @@
+"""The JSON report: the contract. Versioned, schema-checked, sorted, byte-stable.
+
+Two scans of the same repository with the same ``--as-of`` give byte-identical output: ids
+derive from content, lists are in catalog or id order, keys are sorted, and the only clock
+is ``as_of``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any
+
+from scanner.evidence import Evidence, Gap
+from scanner.model import Answer, DomainScore, RepoAssessment, Report, Result
+
+TOOL_NAME = "aims"
+
+
+def _jsonable(value: Any) -> Any:
+    """Dataclasses, enums, tuples and datetimes as plain JSON values."""
+    if isinstance(value, datetime):
+        return stamp(value)
+    if isinstance(value, Enum):
+        return value.value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def stamp(moment: datetime) -> str:
+    """UTC ISO-8601 with a ``Z``, seconds precision."""
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _result(result: Result) -> dict[str, Any]:
+    return {
+        "id": result.id,
+        "status": result.status.value,
+        "summary": result.summary,
+        "evidence": list(result.evidence),
+        "reason": result.reason.value if result.reason else None,
+        "attestation": _jsonable(result.attestation),
+    }
+
+
+def _domain(score: DomainScore) -> dict[str, Any]:
+    return {
+        "id": score.id, "name": score.name, "floor": score.floor, "ceiling": score.ceiling,
+        "indicators": [{**_result(row.result), "level": row.level, "title": row.title,
+                        "ahead": row.ahead} for row in score.indicators],
+    }
+
+
+def _answer(answer: Answer) -> dict[str, Any]:
+    return {**_result(answer.result), "stage": answer.stage, "question": answer.text,
+            "answer": answer.answer, "favourable": answer.favourable}
+
+
+def _repository(repo: RepoAssessment) -> dict[str, Any]:
+    stage = repo.stage
+    return {
+        "repo": repo.repo, "path": repo.path, "origin": repo.origin, "head": repo.head,
+        "branch": repo.branch,
+        "ai_in_use": repo.ai_in_use, "ai_in_use_basis": repo.ai_in_use_basis,
+        "model_d": {"code": repo.code, "code_ceiling": repo.code_ceiling,
+                    "domains": [_domain(d) for d in repo.domains]},
+        "model_s": {"stage": stage.floor, "stage_ceiling": stage.ceiling, "name": stage.name,
+                    "tallies": _jsonable(stage.tallies),
+                    "answers": [_answer(a) for a in stage.answers],
+                    "next_steps": list(stage.next_steps)},
+        "next_steps": list(repo.next_steps),
+        "problems": list(repo.problems),
+        "notes": list(repo.notes),
+    }
+
+
+def _item(item: Evidence[object] | Gap) -> dict[str, Any]:
+    common = {"id": item.id, "kind": item.kind, "provenance": _jsonable(item.provenance)}
+    if isinstance(item, Gap):
+        return {**common, "gap": {"reason": item.reason.value, "detail": item.detail}}
+    return {**common, "payload": _jsonable(item.payload)}
+
+
+def as_dict(report: Report) -> dict[str, Any]:
+    """The report as the JSON document described by ``schema/report.schema.json``."""
+    return {
+        "schema_version": report.schema_version,
+        "tool": {"name": TOOL_NAME, "version": report.tool_version},
+        "catalog_version": report.catalog_version,
+        "as_of": stamp(report.as_of),
+        "window": {"since": stamp(report.since), "until": stamp(report.as_of)},
+        "collectors": list(report.collectors),
+        "partial": report.partial,
+        "repositories": [_repository(r) for r in report.repositories],
+        "evidence": [_item(i) for i in report.evidence],
+    }
+
+
+def render(report: Report) -> str:
+    """Sorted, indented JSON with a trailing newline."""
+    return json.dumps(as_dict(report), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
