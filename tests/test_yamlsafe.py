@@ -1,0 +1,54 @@
+"""The guarded YAML loader: limits on aliases, depth, size and YAML 1.1 booleans."""
+
+from __future__ import annotations
+
+import pytest
+
+from scanner.yamlsafe import YamlError, load_yaml
+
+
+def alias_bomb(levels: int = 9, fanout: int = 9) -> str:
+    """The classic billion-laughs document: each level references the previous one."""
+    lines = ['a: &a ["lol"' + ', "lol"' * (fanout - 1) + "]"]
+    previous = "a"
+    for name in "bcdefghijklmnop"[: levels - 1]:
+        refs = ", ".join([f"*{previous}"] * fanout)
+        lines.append(f"{name}: &{name} [{refs}]")
+        previous = name
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("on: {push: null}\n", {"on": {"push": None}}),
+        ("x: yes\ny: no\nz: off\n", {"x": "yes", "y": "no", "z": "off"}),
+        ("a: true\nb: False\n", {"a": True, "b": False}),
+        ("v: 3.10\n", {"v": 3.1}),
+        ("x: &d {a: 1}\nb: *d\n", {"x": {"a": 1}, "b": {"a": 1}}),
+        ("", None),
+    ],
+)
+def test_loads_plain_yaml_with_yaml12_booleans(text: str, expected: object) -> None:
+    assert load_yaml(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (alias_bomb(), "through aliases"),
+        ("[" * 5000 + "]" * 5000, "nesting deeper"),
+        ("a: [1,\n b", "invalid YAML at line 2"),
+        (b"\xff\xfe not utf8: [", "not UTF-8"),
+        (b"key: value\x00\x01", "binary content"),
+        ("a: !!python/object:os.system ls\n", "invalid YAML"),
+    ],
+)
+def test_rejects_hostile_yaml_with_a_clear_message(data: str | bytes, message: str) -> None:
+    with pytest.raises(YamlError, match=message):
+        load_yaml(data)
+
+
+def test_rejects_oversized_input_before_parsing() -> None:
+    with pytest.raises(YamlError, match="over the 100-byte limit"):
+        load_yaml(b"x: " + b"a" * 200, max_bytes=100)
