@@ -228,6 +228,10 @@ def _ai_in_use(facts: Facts) -> tuple[bool | None, str]:
         parts.append(f"AI tool configuration ({tools})")
     if parts:
         return True, "; ".join(parts)
+    unreadable = facts.gaps(AiConfigFile)
+    if unreadable:
+        files = ", ".join(sorted({g.provenance.locator.removeprefix("tree:") for g in unreadable}))
+        return None, f"AI tool files present but unreadable: {files}"
     if commits is None:
         return None, "history could not be read and no AI tool configuration was found"
     return False, "no AI-attributed commit in the window and no AI tool configuration"

@@ -109,6 +109,10 @@ def load_yaml(data: bytes | str, *, max_bytes: int = MAX_BYTES) -> Any:
         raise YamlError(_describe(exc)) from None
     except RecursionError:
         raise YamlError("nesting too deep") from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        # PyYAML's constructors raise these for scalars that match a tag's pattern but are
+        # not valid values, e.g. the timestamp 2026-13-45.
+        raise YamlError(f"invalid value: {exc}") from None
 
 
 def _describe(exc: yaml.YAMLError) -> str:

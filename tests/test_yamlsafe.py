@@ -42,6 +42,8 @@ def test_loads_plain_yaml_with_yaml12_booleans(text: str, expected: object) -> N
         (b"\xff\xfe not utf8: [", "not UTF-8"),
         (b"key: value\x00\x01", "binary content"),
         ("a: !!python/object:os.system ls\n", "invalid YAML"),
+        ("released: 2026-13-45\n", "invalid value: month must be in 1..12"),
+        ("n: !!int 12abc\n", "invalid value"),
     ],
 )
 def test_rejects_hostile_yaml_with_a_clear_message(data: str | bytes, message: str) -> None:
