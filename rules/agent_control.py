@@ -26,8 +26,10 @@ def agents_instructed(facts: Facts) -> Outcome:
 def sensitive_paths_owned(facts: Facts) -> Outcome:
     """CODEOWNERS covers the repository's sensitive paths."""
     found = facts.one(CodeOwners)
-    if found is None or isinstance(found, Gap):
-        return absent(facts, "CODEOWNERS could not be read", CodeOwners)
+    if isinstance(found, Gap):
+        return Outcome.unknown(f"CODEOWNERS could not be read: {found.detail}", found)
+    if found is None:
+        return absent(facts, "no CODEOWNERS evidence", CodeOwners)
     owners = found.payload
     uncovered = [s for s in owners.sensitive if s.uncovered]
     listed = ", ".join(f"{s.path} ({s.category})" for s in uncovered[:5])
@@ -78,11 +80,15 @@ def path_boundaries_enforced_on_merge(facts: Facts) -> Outcome:
     rules = found.payload
     if rules.protected_paths:
         return Outcome.met(f"path restrictions: {', '.join(rules.protected_paths[:5])}", found)
-    owners = facts.one(CodeOwners)
-    if rules.code_owner_review and owners is not None and not isinstance(owners, Gap) and \
-            owners.payload.path and not any(s.uncovered for s in owners.payload.sensitive):
+    if not rules.code_owner_review:
+        return Outcome.unmet("no path restriction and no required owner review", found)
+    owners = observed(facts, CodeOwners)
+    if isinstance(owners, Outcome):
+        return Outcome.unknown(f"owner review required; CODEOWNERS: {owners.summary}", found,
+                               *facts.gaps(CodeOwners))
+    if owners.payload.path and not any(s.uncovered for s in owners.payload.sensitive):
         return Outcome.met("code owner review required and sensitive paths owned", found, owners)
-    return Outcome.unmet("no path restriction or owner review guarding sensitive paths", found)
+    return Outcome.unmet("owner review required but sensitive paths lack owners", found, owners)
 
 
 @rule("ABC-5a")
@@ -94,5 +100,8 @@ def platform_scopes_agents(facts: Facts) -> Outcome:
     org = found.payload
     if org.path_restrictions and org.default_token_read_only:
         return Outcome.met("organisation path restrictions and read-only default tokens", found)
+    if org.path_restrictions and org.default_token_read_only is None:
+        return Outcome.unknown("organisation path restrictions; default token permissions not "
+                               "visible to this token", found)
     return Outcome.unmet("organisation does not scope agents (path rules and read-only tokens)",
                          found)

@@ -96,7 +96,8 @@ def security_checks_block_merge(facts: Facts) -> Outcome:
     found = observed(facts, BranchRules)
     if isinstance(found, Outcome):
         return found
-    jobs = ci_jobs(facts, SECURITY)
+    # A job allowed to fail never blocks a merge, even when its check is required.
+    jobs = [j for j in ci_jobs(facts, SECURITY) if not j.job.allow_failure]
     names = {j.job.id.lower() for j in jobs} | {(j.job.name or "").lower() for j in jobs}
     names |= {t.tool for j in jobs for t in j.job.tools}
     required = [c for c in found.payload.required_checks
@@ -104,7 +105,11 @@ def security_checks_block_merge(facts: Facts) -> Outcome:
     if required:
         return Outcome.met(f"required security checks: {', '.join(sorted(required))}",
                            found, *cite_jobs(jobs))
-    return Outcome.unmet("no security scanner among the required checks", found,
+    unreadable = facts.gaps(CiPipeline)
+    if found.payload.required_checks and unreadable:
+        return Outcome.unknown("required checks may belong to CI files that could not be read",
+                               found, *unreadable)
+    return Outcome.unmet("no blocking security scanner among the required checks", found,
                          *cite_jobs(jobs))
 
 
@@ -115,12 +120,21 @@ def owners_must_approve(facts: Facts) -> Outcome:
     if isinstance(found, Outcome):
         return found
     rules = found.payload
-    if rules.code_owner_review and rules.dismiss_stale_approvals:
-        return Outcome.met("code owner review required, stale approvals dismissed", found)
     missing = [name for name, on in (("code owner review", rules.code_owner_review),
                                      ("stale approval dismissal", rules.dismiss_stale_approvals))
                if not on]
-    return Outcome.unmet(f"not enabled: {', '.join(missing)}", found)
+    if missing:
+        return Outcome.unmet(f"not enabled: {', '.join(missing)}", found)
+    # Required owner review enforces nothing without a CODEOWNERS file naming owners.
+    owners = observed(facts, CodeOwners)
+    if isinstance(owners, Outcome):
+        return Outcome.unknown(f"owner review required; CODEOWNERS: {owners.summary}", found,
+                               *facts.gaps(CodeOwners))
+    if owners.payload.path is None:
+        return Outcome.unmet("owner review required but there is no CODEOWNERS file", found,
+                             owners)
+    return Outcome.met(f"code owner review required ({owners.payload.path}), stale approvals "
+                       "dismissed", found, owners)
 
 
 @rule("CLG-4c")
@@ -157,15 +171,19 @@ def no_admin_bypass(facts: Facts) -> Outcome:
 @rule("CLG-5a")
 def rules_enforced_org_wide(facts: Facts) -> Outcome:
     """Branch rules or required workflows come from organisation/group level."""
+    branch = facts.one(BranchRules)
+    if isinstance(branch, Evidence) and branch.payload.org_level:
+        return Outcome.met(f"rules on {branch.payload.branch} come from organisation level",
+                           branch)
     found = observed(facts, OrgRules)
     if isinstance(found, Outcome):
         return found
     org = found.payload
-    branch = facts.one(BranchRules)
-    org_branch = isinstance(branch, Evidence) and branch.payload.org_level
-    if org.rulesets or org.required_workflows or org_branch:
-        return Outcome.met("rules defined at organisation level", found)
-    return Outcome.unmet("no organisation-level rulesets or required workflows", found)
+    if org.rulesets or org.required_workflows:
+        return Outcome.met("rulesets or required workflows defined at organisation level",
+                           found)
+    return Outcome.unmet("no organisation-level rulesets or required workflows", found,
+                         *([branch] if isinstance(branch, Evidence) else []))
 
 
 @rule("CLG-5b")

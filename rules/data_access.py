@@ -58,7 +58,7 @@ def secret_files_blocked(files: Iterable[Evidence[AiConfigFile]]) -> tuple[str, 
         patterns.extend(config.ignore_patterns)
     if not patterns:
         return ()
-    spec = pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+    spec = pathspec.GitIgnoreSpec.from_lines(patterns)
     return tuple(f for f in SECRET_FILES if spec.match_file(f))
 
 
@@ -118,7 +118,7 @@ def dataflow_checks_run(facts: Facts) -> Outcome:
     found = observed(facts, CodeScan)
     if isinstance(found, Outcome):
         return Outcome.unknown("no data-flow analysis on PRs/MRs in CI; " + found.summary,
-                               *facts.gaps(CodeScan), *facts.all(CiPipeline))
+                               *facts.gaps(CodeScan), *facts.all(CiPipeline), snapshot(facts))
     flows = found.payload.dataflow
     if flows:
         return Outcome.unmet(f"no data-flow check on PRs and {len(flows)} risky flow(s) found",

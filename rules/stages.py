@@ -119,10 +119,15 @@ def no_ai_incidents(facts: Facts) -> Outcome:
     scan = _ai_findings(facts)
     if isinstance(scan, Outcome):
         return _person_or_unknown(facts, scan, "incidents from AI code")
-    findings = [f for f in (*scan.payload.secrets, *scan.payload.dataflow) if f.ai_attributed]
+    everything = (*scan.payload.secrets, *scan.payload.dataflow)
+    findings = [f for f in everything if f.ai_attributed]
     if findings:
         return Outcome.unmet(f"{len(findings)} finding(s) introduced by AI-attributed commits",
                              scan)
+    untraced = [f for f in everything if f.ai_attributed is None]
+    if untraced:
+        return Outcome.unknown(f"{len(untraced)} finding(s) could not be traced to a commit",
+                               scan, reason=UnknownReason.NOT_OBSERVABLE)
     return Outcome.met("no finding introduced by an AI-attributed commit", scan)
 
 

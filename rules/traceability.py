@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rules.queries import absent, ai_files, ci_jobs, cite_jobs, hooks, name_jobs, observed, paths
 from rules.registry import rule
-from scanner.evidence import Evidence, Facts, Item, UnknownReason
+from scanner.evidence import Evidence, Facts, Gap, Item, UnknownReason
 from scanner.model import Outcome
 from scanner.payloads import (
     Attribution,
@@ -118,6 +118,9 @@ def model_is_named(facts: Facts) -> Outcome:
                            "model or tool version", attribution)
     summary = ("AI attribution never names the model" if ai.ai_commits
                else "no AI attribution, so no model is named")
+    if isinstance(refs, Gap):
+        return Outcome.unknown(f"{summary}; provenance refs could not be read: {refs.detail}",
+                               attribution, refs)
     cites = [c for c in (refs,) if isinstance(c, Evidence)]
     return _unmet_unless_truncated(summary, history, attribution, *cites)
 
