@@ -54,6 +54,8 @@ class Context:
     def file_gap(self, collector: str, kind: str, path: str, detail: str,
                  reason: UnknownReason = UnknownReason.UNREADABLE) -> Gap:
         """A file that exists but could not be read or understood."""
+        # The locator already names the file; keep the detail to the why.
+        detail = detail.removeprefix(f"{path}: ")
         return make_gap(kind, reason, detail, self.provenance(collector, f"tree:{path}", None))
 
     def read_text(self, path: str, limit: int = TEXT_LIMIT) -> tuple[str, str]:

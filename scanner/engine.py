@@ -102,8 +102,8 @@ def assess(source: Source, options: ScanOptions, collectors: Sequence[Collector]
     stage = aggregate.stage_placement(model, results)
     steps = _merge_steps(aggregate.domain_steps(model, domains), stage.next_steps)
     ai_in_use, basis = _ai_in_use(facts)
-    problems = tuple(sorted(i.id for i in items
-                            if isinstance(i, Gap) and i.reason in READ_FAILURES))
+    failures = [i for i in items if isinstance(i, Gap) and i.reason in READ_FAILURES]
+    problems = tuple(g.id for g in sorted(failures, key=lambda g: (g.provenance.locator, g.id)))
     assessment = RepoAssessment(
         repo=info.repo_id, path=info.path, origin=info.origin, head=info.head,
         branch=info.branch, ai_in_use=ai_in_use, ai_in_use_basis=basis,
@@ -174,8 +174,7 @@ def _expected_gaps(context: Context, options: ScanOptions) -> list[Gap]:
         return make_gap(kind, reason, detail, context.provenance(ENGINE, f"scope:{kind}", None))
 
     gaps = [gap(kind_of(kind), UnknownReason.UNSUPPORTED,
-                f"{kind_of(kind)} is a platform setting, not visible in a local scan; scan the "
-                "hosted repository to see it")
+                f"not visible in a local scan: {_title(kind)[0].lower()}{_title(kind)[1:]}")
             for kind in PLATFORM_KINDS]
     gaps.append(gap(CodeScan.KIND, UnknownReason.NOT_COLLECTED,
                     "the deep code scan (secrets and data flows in the code) is not part of "
@@ -185,6 +184,12 @@ def _expected_gaps(context: Context, options: ScanOptions) -> list[Gap]:
     gaps.append(gap(AttestationRecord.KIND, UnknownReason.NOT_OBSERVABLE,
                     f"only a person can answer this: {where}"))
     return gaps
+
+
+def _title(payload_type: type) -> str:
+    """The first sentence of a payload's docstring, as a short human name of its kind."""
+    doc = (payload_type.__doc__ or kind_of(payload_type)).strip().splitlines()[0]
+    return doc.rstrip(".")
 
 
 def _attestation_evidence(context: Context, options: ScanOptions

@@ -420,7 +420,7 @@ class ProvenanceRefs:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BranchRules:
-    """Rules in effect on the default branch (classic protection, rulesets, GitLab)."""
+    """Branch protection and rulesets in effect on the default branch (GitHub or GitLab)."""
 
     KIND: ClassVar[str] = "platform.branch_rules"
     branch: str

@@ -105,3 +105,9 @@ def make_context(path: Path, catalog: Catalog, *, days: int = 365) -> Context:
 def context_of(catalog: Catalog) -> Iterator[object]:
     """``context_of(repo_builder)`` gives a :class:`Context` over the built repository."""
     yield lambda builder, days=365: make_context(builder.path, catalog, days=days)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--update-golden`` rewrites the golden reports; review the diff before committing."""
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite tests/golden/* from the current output")
