@@ -57,12 +57,19 @@ def agent_tooling_declared(facts: Facts) -> Outcome:
                   seen=ai_files(facts, "mcp"))
 
 
+def _narrows(config: AiConfigFile) -> bool:
+    """Settings that limit an agent; risky ones (bypass modes, ``allow: Bash``) widen it."""
+    risky = set(config.risky)
+    return bool(config.deny_rules or config.ask_rules or config.ignore_patterns
+                or [r for r in config.allow_rules if f"allow={r}" not in risky]
+                or [s for s in config.sandbox if s not in risky]
+                or any(h.blocking for h in config.hooks))
+
+
 @rule("ABC-4a")
 def agent_permissions_enforced(facts: Facts) -> Outcome:
     """Agent settings enforce deny/allow rules, blocking hooks, a sandbox or ignore files."""
-    enforcing = [e for e in ai_files(facts)
-                 if e.payload.deny_rules or e.payload.ignore_patterns or e.payload.sandbox
-                 or any(h.blocking for h in e.payload.hooks)]
+    enforcing = [e for e in ai_files(facts) if _narrows(e.payload)]
     risky = sorted({r for e in ai_files(facts) for r in e.payload.risky})
     warning = f"; risky settings: {', '.join(risky)}" if risky else ""
     if enforcing:
