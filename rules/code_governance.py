@@ -96,8 +96,8 @@ def security_checks_block_merge(facts: Facts) -> Outcome:
     found = observed(facts, BranchRules)
     if isinstance(found, Outcome):
         return found
-    # A job allowed to fail never blocks a merge, even when its check is required.
-    jobs = [j for j in ci_jobs(facts, SECURITY) if not j.job.allow_failure]
+    # A job (or scanner step) allowed to fail never blocks a merge, even when required.
+    jobs = [j for j in ci_jobs(facts, SECURITY) if j.blocking_categories() & SECURITY]
     names = {j.job.id.lower() for j in jobs} | {(j.job.name or "").lower() for j in jobs}
     names |= {t.tool for j in jobs for t in j.job.tools}
     required = [c for c in found.payload.required_checks

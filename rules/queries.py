@@ -78,6 +78,15 @@ class JobRef:
         """All tool categories of the job."""
         return frozenset(c for t in self.job.tools for c in t.categories)
 
+    def blocking_categories(self) -> frozenset[str]:
+        """Categories of tools whose failure fails the job (and the job the pipeline)."""
+        if self.job.allow_failure:
+            return frozenset()
+        soft = {t.tool for s in self.job.steps if s.allow_failure for t in s.tools}
+        hard = {t.tool for s in self.job.steps if not s.allow_failure for t in s.tools}
+        return frozenset(c for t in self.job.tools if t.tool in hard or t.tool not in soft
+                         for c in t.categories)
+
 
 def ci_jobs(facts: Facts, categories: Iterable[str] | None = None,
             triggers: Iterable[str] | None = None) -> list[JobRef]:

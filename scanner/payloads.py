@@ -99,6 +99,8 @@ class CiStep:
     run: str | None
     """The shell command(s), truncated to 2,000 characters."""
     tools: tuple[ToolMatch, ...]
+    allow_failure: bool
+    """The step may fail without failing its job (GitHub ``continue-on-error``)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -63,6 +63,21 @@ _GuardedLoader.add_implicit_resolver(
 )
 
 
+def _construct_local_tag(loader: _GuardedLoader, _suffix: str, node: yaml.Node) -> Any:
+    """Application tags such as GitLab's ``!reference [.job, script]``, read as plain data.
+
+    Only local ``!tag`` tags land here; ``!!python/...`` and other global tags still fail.
+    """
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node, deep=True)
+    return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+_GuardedLoader.add_multi_constructor("!", _construct_local_tag)
+
+
 def _expanded_size(root: yaml.Node) -> int:
     """Node count with aliases expanded, computed on the shared graph (memoised, iterative)."""
     memo: dict[int, int] = {}

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from rules import RULES
-from scanner.catalog import Catalog, CatalogError
+from scanner.catalog import Catalog, CatalogError, read_packaged
 from scanner.catalog.model import load_model
-from scanner.catalog import read_packaged
 
 
 def test_catalog_ids_are_exactly_the_rule_ids(catalog: Catalog) -> None:

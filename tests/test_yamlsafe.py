@@ -27,6 +27,8 @@ def alias_bomb(levels: int = 9, fanout: int = 9) -> str:
         ("v: 3.10\n", {"v": 3.1}),
         ("x: &d {a: 1}\nb: *d\n", {"x": {"a": 1}, "b": {"a": 1}}),
         ("", None),
+        ("script:\n  - !reference [.setup, script]\n  - make\n",
+         {"script": [[".setup", "script"], "make"]}),
     ],
 )
 def test_loads_plain_yaml_with_yaml12_booleans(text: str, expected: object) -> None:

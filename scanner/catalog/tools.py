@@ -26,7 +26,7 @@ CATEGORIES = frozenset({
 
 #: Match-rule keys of an entry; each holds a list of non-empty strings.
 RULE_KEYS = ("hooks", "repos", "uses", "commands", "templates", "images", "jobs")
-_ENTRY_KEYS = frozenset({"id", "name", "categories", *RULE_KEYS})
+_ENTRY_KEYS = frozenset({"id", "name", "categories", "reports", *RULE_KEYS})
 _FILE_KEYS = frozenset({"version", "ignore", "tools"})
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 #: Characters that join a word: a command match may not start right after one.
@@ -49,6 +49,8 @@ class Tool:
     templates: tuple[str, ...]
     images: tuple[str, ...]
     jobs: frozenset[str]
+    reports: tuple[str, ...]
+    """GitLab ``artifacts:reports`` keys the tool's template jobs produce, sorted."""
 
     def found(self, text: str) -> ToolMatch:
         """A match of this tool on ``text`` (truncated)."""
@@ -130,6 +132,11 @@ class ToolCatalog:
     def match_job(self, job_name: str) -> tuple[ToolMatch, ...]:
         """Tools whose GitLab security template defines a job of this name."""
         return self._each(lambda t: job_name if job_name in t.jobs else None)
+
+    def template_reports(self, matches: Iterable[ToolMatch]) -> tuple[str, ...]:
+        """The sorted ``artifacts:reports`` keys the matched tools' template jobs produce."""
+        ids = {m.tool for m in matches}
+        return tuple(sorted({r for t in self.tools if t.id in ids for r in t.reports}))
 
     def extend(self, entries: Sequence[Mapping[str, Any]]) -> ToolCatalog:
         """A catalog with extra entries from ``--config``; a duplicate id is an error."""
@@ -224,6 +231,7 @@ def _tool(entry: Any, index: int) -> Tool:
         templates=tuple(t.lower() for t in rules["templates"]),
         images=tuple(i.lower() for i in rules["images"]),
         jobs=frozenset(rules["jobs"]),
+        reports=tuple(sorted(set(_strings(entry, "reports", label)))),
     )
 
 

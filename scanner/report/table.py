@@ -97,6 +97,8 @@ def _repository(out: Writer, report: Report, repo: RepoAssessment, detail: bool)
     head = repo.head[:12] if repo.head else "no commits"
     branch = f" ({clean(repo.branch)})" if repo.branch else ""
     out.line(f"{clean(repo.repo)} at {head}{branch}", style="bold")
+    if repo.origin:
+        out.line(f"origin {clean(repo.origin)}")
     out.line(f"as of {stamp(report.as_of)[:10]}, history since {stamp(report.since)[:10]}")
     ai = {True: "yes", False: "no", None: "unknown"}[repo.ai_in_use]
     out.line(f"AI in use: {ai} ({clean(repo.ai_in_use_basis)})")

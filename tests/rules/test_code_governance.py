@@ -107,6 +107,10 @@ ROWS: list[Row] = [
         lambda: scan(branch_rules(required_checks=("sast",)), ci(CI, job("test", "pytest")),
                      broken_ci()), UNKNOWN, UnknownReason.UNREADABLE),
     # ------------------------------------------------------------------ CLG-4b
+    Row("CLG-4a", "required job whose scanner step has continue-on-error",
+        lambda: scan(branch_rules(required_checks=("sast",)),
+                     ci(".github/workflows/ci.yml", job("sast", "semgrep", soft_steps=True))),
+        UNMET),
     Row("CLG-4b", "local scan", lambda: scan(owners()), UNKNOWN, UNSUPPORTED),
     Row("CLG-4b", "owner review and stale-approval dismissal",
         lambda: scan(branch_rules(code_owner_review=True, dismiss_stale_approvals=True),
