@@ -141,10 +141,21 @@ def history_verifiable(facts: Facts) -> Outcome:
     if isinstance(history, Outcome):
         return history
     counts = history.payload
-    share = counts.verified / counts.commits if counts.commits else 0.0
-    summary = f"{counts.verified} of {counts.commits} commits verified-signed ({share:.0%})"
-    if share < SIGNED_SHARE:
+    sample = counts.signature_sample
+    if sample == 0:
+        return _unmet_unless_truncated("no commits in the window to check signatures of",
+                                       history)
+    summary = (f"of the {sample} most recent commits {counts.signed} are signed, "
+               f"{counts.verified} verified ({counts.verified / sample:.0%})")
+    if counts.signed / sample < SIGNED_SHARE:
         return Outcome.unmet(summary, history)
+    if counts.verified / sample < SIGNED_SHARE:
+        if (counts.verified + counts.unverifiable) / sample >= SIGNED_SHARE:
+            return Outcome.unknown(f"{summary}; {counts.unverifiable} could not be checked "
+                                   "with the keys known here", history,
+                                   reason=UnknownReason.NOT_OBSERVABLE)
+        return Outcome.unmet(f"{summary}; some signatures are bad, expired or revoked",
+                             history)
     rules = observed(facts, BranchRules)
     if isinstance(rules, Outcome):
         return Outcome.unknown(f"{summary}; whether signing is required: {rules.summary}",

@@ -332,10 +332,15 @@ class History:
     merges: int
     authors: int
     """Distinct author e-mail addresses (counted, never listed)."""
+    signature_sample: int
+    """How many of the window's most recent commits had their signatures checked (at most
+    200: git verifies each signature with an external program)."""
     signed: int
-    """Commits carrying a signature."""
+    """Of the sample: commits carrying a signature."""
     verified: int
-    """Commits whose signature git verified as good with the locally known keys."""
+    """Of the sample: signatures git verified as good with the locally known keys."""
+    unverifiable: int
+    """Of the sample: signatures git could not check here (no public key or program)."""
     months: tuple[MonthCount, ...]
     shallow: bool
     truncated: bool

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 
 class SourceError(Exception):
@@ -61,9 +61,12 @@ class TreeEntry:
         return self.mode == "120000"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CommitRecord:
-    """One commit of the history window, as read from one streamed ``git log``."""
+class CommitRecord(NamedTuple):
+    """One commit of the history window, as read from one streamed ``git log``.
+
+    A named tuple rather than a frozen dataclass: one is built per commit, and tuples are
+    several times cheaper to construct.
+    """
 
     sha: str
     parents: int
@@ -74,9 +77,6 @@ class CommitRecord:
     committer_email: str
     authored: datetime
     committed: datetime
-    signature: str
-    """git's ``%G?``: ``G`` good, ``U`` good with unknown validity, ``N`` none, others bad or
-    not checkable."""
     trailers: tuple[tuple[str, str], ...]
     """Trailers as git parsed them (unfolded), key as written."""
     message: str
@@ -104,6 +104,15 @@ class Source(Protocol):
 
     def commits(self, since: datetime, until: datetime) -> Iterator[CommitRecord]:
         """Commits reachable from HEAD committed in ``[since, until]``, newest first."""
+        ...
+
+    def signature_states(self, since: datetime, until: datetime, limit: int) -> str:
+        """git's ``%G?`` for the ``limit`` most recent commits of the window, newest first.
+
+        ``G`` good, ``U`` good with unknown validity, ``N`` unsigned, ``E`` not checkable
+        here (no key or signing program), ``B``/``X``/``Y``/``R`` bad, expired or revoked.
+        Bounded because git verifies each signature with an external program.
+        """
         ...
 
     def last_change(self, path: str) -> datetime | None:

@@ -9,8 +9,14 @@ commit beyond the small :class:`CommitRecord`. Nothing here fetches from a netwo
 
 from __future__ import annotations
 
+import contextlib
 import os
 import posixpath
+
+try:
+    import fcntl
+except ImportError:  # not on Windows
+    fcntl = None  # type: ignore[assignment]
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,7 +29,7 @@ from collectors.sources.base import CommitRecord, RepoInfo, SourceError, TreeEnt
 
 #: One record per commit; fields separated by NUL, record closed by NUL + RS. Commit
 #: messages cannot contain NUL, so the terminator cannot occur inside a record.
-_FIELDS = ("%H", "%P", "%an", "%ae", "%cn", "%ce", "%at", "%ct", "%G?",
+_FIELDS = ("%H", "%P", "%an", "%ae", "%cn", "%ce", "%at", "%ct",
            "%(trailers:unfold,separator=%x1f)", "%B")
 LOG_FORMAT = "%x00".join(_FIELDS) + "%x00%x1e"
 _TERMINATOR = b"\x00\x1e\n"
@@ -163,10 +169,14 @@ class LocalSource:
         proc: Any = self._git.log(*self._log_args(since, until), f"--format={LOG_FORMAT}",
                                   "HEAD", as_process=True)
         stream = proc.proc.stdout
+        _widen_pipe(stream)
         pending = b""
+        finished = False
         try:
             while True:
-                chunk = stream.read(_CHUNK)
+                # read1: take what git has written so far instead of waiting for a full
+                # chunk, so parsing here overlaps with git producing the next records.
+                chunk = stream.read1(_CHUNK)
                 if not chunk:
                     break
                 pending += chunk
@@ -181,9 +191,24 @@ class LocalSource:
                 parsed = parse_log_record(tail[:-2])
                 if parsed is not None:
                     yield parsed
+            finished = True
         finally:
             stream.close()
-            proc.proc.wait()
+            if finished:
+                # Raises GitCommandError with git's message when git failed part-way (e.g.
+                # a missing object): a failed read must never look like a short history.
+                proc.wait()
+            else:
+                proc.proc.kill()
+                proc.proc.wait()
+
+    def signature_states(self, since: datetime, until: datetime, limit: int) -> str:
+        """``%G?`` of the ``limit`` most recent commits in the window, newest first."""
+        if not self._info.head:
+            return ""
+        out: str = self._git.log(f"--max-count={limit}", *self._log_args(since, until),
+                                 "--format=%G?", "HEAD")
+        return "".join(line.strip() or "N" for line in out.splitlines())
 
     def last_change(self, path: str) -> datetime | None:
         """Commit time of the last commit that changed ``path``."""
@@ -209,36 +234,41 @@ class LocalSource:
         return counts
 
 
+def _widen_pipe(stream: Any) -> None:
+    """Ask Linux for a 1 MiB pipe so git rarely waits on us (best effort, Linux only)."""
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl else None
+    if set_size is None:
+        return
+    # An unprivileged limit below 1 MiB raises; the default size then stays.
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(stream.fileno(), set_size, _CHUNK)
+
+
 def parse_log_record(record: bytes) -> CommitRecord | None:
     """Parse one ``LOG_FORMAT`` record; None when it is not a well-formed record."""
-    fields = record.lstrip(b"\n").split(b"\x00", len(_FIELDS) - 1)
+    # Decoded once, then split: this runs for every commit of the window.
+    fields = record.lstrip(b"\n").decode("utf-8", "replace").split("\x00", len(_FIELDS) - 1)
     if len(fields) != len(_FIELDS):
         return None
-    text = [f.decode("utf-8", "replace") for f in fields]
-    sha, parents, an, ae, cn, ce, at, ct, sig, trailers, message = text
+    sha, parents, an, ae, cn, ce, at, ct, trailers, message = fields
     try:
-        authored = datetime.fromtimestamp(int(at), tz=UTC)
-        committed = datetime.fromtimestamp(int(ct), tz=UTC)
-    except ValueError:
+        authored = _FROM_EPOCH(int(at), UTC)
+        committed = authored if ct == at else _FROM_EPOCH(int(ct), UTC)
+    except (ValueError, OverflowError, OSError):
         return None
-    pairs: list[tuple[str, str]] = []
-    for line in trailers.split("\x1f"):
-        key, sep, value = line.partition(":")
-        if sep and key.strip():
-            pairs.append((key.strip(), value.strip()))
-    return CommitRecord(
-        sha=sha,
-        parents=len(parents.split()),
-        author=f"{an} <{ae}>",
-        author_email=ae,
-        committer=f"{cn} <{ce}>",
-        committer_email=ce,
-        authored=authored,
-        committed=committed,
-        signature=sig.strip() or "N",
-        trailers=tuple(pairs),
-        message=message,
-    )
+    pairs: tuple[tuple[str, str], ...] = ()
+    if trailers:
+        found = []
+        for line in trailers.split("\x1f"):
+            key, sep, value = line.partition(":")
+            if sep and key.strip():
+                found.append((key.strip(), value.strip()))
+        pairs = tuple(found)
+    return CommitRecord(sha, parents.count(" ") + 1 if parents else 0, f"{an} <{ae}>", ae,
+                        f"{cn} <{ce}>", ce, authored, committed, pairs, message)
+
+
+_FROM_EPOCH = datetime.fromtimestamp
 
 
 def _stderr(exc: git.GitCommandError) -> str:

@@ -6,6 +6,7 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import git
 import pytest
 
 from collectors.sources.base import SourceError, Unreadable
@@ -34,7 +35,7 @@ def test_reads_tree_files_and_history(repo: RepoBuilder) -> None:
     commits = list(source.commits(*WINDOW))
     assert [c.message.splitlines()[0] for c in commits] == ["third", "second", "first"]
     assert commits[1].trailers == (("Assisted-by", "Claude:opus"),)
-    assert commits[0].author_email == "author@example.com" and commits[0].signature == "N"
+    assert commits[0].author_email == "author@example.com" and commits[0].parents == 1
 
 
 def test_reads_committed_content_not_the_working_tree(repo: RepoBuilder) -> None:
@@ -154,3 +155,31 @@ def test_remote_urls_lose_their_credentials(url: str | None, expected: str | Non
 )
 def test_malformed_log_records_are_skipped(record: bytes) -> None:
     assert parse_log_record(record) is None
+
+
+def test_a_failing_git_log_raises_instead_of_looking_short(repo: RepoBuilder) -> None:
+    first = repo.write("a", "1").commit("one")
+    repo.write("a", "2").commit("two")
+    (repo.path / ".git" / "objects" / first[:2] / first[2:]).unlink()
+    source = LocalSource(repo.path)
+    with pytest.raises(git.GitCommandError, match=first):
+        list(source.commits(*WINDOW))
+
+
+def test_signature_states_of_ssh_signed_commits(repo: RepoBuilder, tmp_path: Path) -> None:
+    key = tmp_path / "key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "dev", "-f", str(key)],
+                   check=True)
+    allowed = tmp_path / "allowed"
+    allowed.write_text("author@example.com " + (tmp_path / "key.pub").read_text())
+    repo.git("config", "gpg.format", "ssh")
+    repo.git("config", "user.signingkey", str(key))
+    repo.git("config", "gpg.ssh.allowedSignersFile", str(allowed))
+    repo.write("a", "1").commit("unsigned")
+    repo.write("a", "2")
+    repo.git("add", "-A")
+    repo.git("commit", "-q", "-S", "-m", "signed")
+    states = LocalSource(repo.path).signature_states(datetime(2000, 1, 1, tzinfo=UTC),
+                                                     datetime(2100, 1, 1, tzinfo=UTC), 10)
+    assert states == "GN"
+    assert LocalSource(repo.path).signature_states(*WINDOW, 1) == "G"

@@ -338,7 +338,7 @@ def month(name: str, commits: int, ai_commits: int = 0) -> MonthCount:
 
 
 def history(*months: MonthCount, verified: int = 0, truncated: bool = False,
-            model_named: int = 0) -> list[Item]:
+            model_named: int = 0, unverifiable: int = 0, bad: int = 0) -> list[Item]:
     """History and attribution evidence of the window, as the attribution collector yields."""
     commits = sum(m.commits for m in months)
     ai_commits = sum(m.ai_commits for m in months)
@@ -355,7 +355,9 @@ def history(*months: MonthCount, verified: int = 0, truncated: bool = False,
         model_named_commits=model_named, tools=tools, signals=signals, suspect=(),
         ai_authors=("0f3c9a7e21b4",) if ai_commits else (), catalog_signals=48)
     record = History(since=SINCE.isoformat(), until=AS_OF.isoformat(), commits=commits,
-                     merges=0, authors=3, signed=verified, verified=verified, months=months,
+                     merges=0, authors=3, signature_sample=commits,
+                     signed=verified + unverifiable + bad, verified=verified,
+                     unverifiable=unverifiable, months=months,
                      shallow=truncated, truncated=truncated,
                      oldest=f"{months[0].month}-01" if months else None)
     origin = provenance("attribution@1", HISTORY_LOCATOR, HEAD)
