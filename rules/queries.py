@@ -68,6 +68,8 @@ class JobRef:
 
     evidence: Evidence[CiPipeline]
     job: CiJob
+    wanted: frozenset[str] | None = None
+    """The categories the job was selected for; summaries name only those tools."""
 
     @property
     def label(self) -> str:
@@ -96,7 +98,7 @@ def ci_jobs(facts: Facts, categories: Iterable[str] | None = None,
     found: list[JobRef] = []
     for evidence in facts.all(CiPipeline):
         for job in evidence.payload.jobs:
-            ref = JobRef(evidence, job)
+            ref = JobRef(evidence, job, wanted)
             if wanted is not None and not (ref.categories() & wanted):
                 continue
             if events is not None and not (set(job.triggers) & events):
@@ -114,7 +116,8 @@ def name_jobs(jobs: Sequence[JobRef], limit: int = 3) -> str:
     """A short human list of jobs and their tools."""
     names = []
     for ref in jobs[:limit]:
-        tools = sorted({t.tool for t in ref.job.tools})
+        tools = sorted({t.tool for t in ref.job.tools
+                        if ref.wanted is None or ref.wanted & set(t.categories)})
         names.append(f"{ref.label} ({', '.join(tools)})" if tools else ref.label)
     more = f" and {len(jobs) - limit} more" if len(jobs) > limit else ""
     return ", ".join(names) + more

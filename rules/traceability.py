@@ -63,23 +63,40 @@ def some_attribution(facts: Facts) -> Outcome:
                                    history, attribution)
 
 
+def _suppression(facts: Facts) -> tuple[str, list[Item]]:
+    """Committed settings or hooks that switch AI attribution off, as text and citations."""
+    settings = [e for e in ai_files(facts) if e.payload.attribution_disabled]
+    strippers = hooks(facts, {"attribution-strip"})
+    parts = [f"{e.payload.path} ({', '.join(e.payload.attribution_disabled)})" for e in settings]
+    parts += [f"{h.evidence.payload.path}:{h.hook.id}" for h in strippers]
+    text = f"attribution is switched off by {'; '.join(parts)}" if parts else ""
+    return text, [*settings, *(h.evidence for h in strippers)]
+
+
 @rule("TRA-3a")
 def attribution_is_a_rule(facts: Facts) -> Outcome:
     """A written convention names the trailer, or a hook/CI check enforces attribution."""
+    suppressed, switches = _suppression(facts)
     docs = [e for e in facts.all(PolicyDocument)
             if e.payload.attribution_trailers and not e.payload.forbids_attribution]
-    if docs:
-        trailers = sorted({t for e in docs for t in e.payload.attribution_trailers})
-        return Outcome.met(f"{paths(docs)} names the trailer {', '.join(trailers)}", *docs)
     enforced = hooks(facts, {"ai-policy"})
     jobs = ci_jobs(facts, {"ai-policy"})
-    if enforced or jobs:
-        return Outcome.met("attribution enforced by a hook or CI check",
-                           *[h.evidence for h in enforced], *cite_jobs(jobs))
+    if docs or enforced or jobs:
+        trailers = sorted({t for e in docs for t in e.payload.attribution_trailers})
+        found = (f"{paths(docs)} name(s) the trailer {', '.join(trailers)}" if docs
+                 else "attribution enforced by a hook or CI check")
+        cites = [*docs, *(h.evidence for h in enforced), *cite_jobs(jobs)]
+        if suppressed:
+            # The repository's own settings contradict its rule: practice beats paper.
+            return Outcome.unmet(f"{found}, but {suppressed}", *cites, *switches)
+        return Outcome.met(found, *cites)
     forbidding = [e for e in facts.all(PolicyDocument) if e.payload.forbids_attribution]
     summary = (f"{paths(forbidding)} forbids attribution trailers" if forbidding
                else "no written attribution convention and no hook or CI check enforcing it")
-    return absent(facts, summary, PolicyDocument, HookConfig, CiPipeline, seen=forbidding)
+    if suppressed:
+        summary += f"; {suppressed}"
+    return absent(facts, summary, PolicyDocument, HookConfig, CiPipeline,
+                  seen=[*forbidding, *switches])
 
 
 @rule("TRA-3b")

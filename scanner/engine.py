@@ -95,7 +95,9 @@ def assess(source: Source, options: ScanOptions, collectors: Sequence[Collector]
     attestations = _attestation_evidence(context, options)
     items.extend(attestations.values())
     facts = Facts.of(info.repo_id, options.as_of, items)
-    results = evaluate(facts, RULES, attestations)
+    favourable_no = frozenset(q.id for q in options.catalog.model.questions
+                              if q.favourable == "no")
+    results = evaluate(facts, RULES, attestations, favourable_no)
     _check_citations(results, items)
     model = options.catalog.model
     domains = aggregate.domain_scores(model, results)
@@ -127,21 +129,32 @@ def run_collector(collector: Collector, context: Context) -> list[Item]:
 
 
 def evaluate(facts: Facts, rules: Mapping[str, Rule],
-             attestations: Mapping[str, Evidence[AttestationRecord]]) -> dict[str, Result]:
-    """Every rule's outcome as a result, with attestations applied to unknown answers."""
-    return {ident: apply_attestation(ident, rule(facts), attestations.get(ident))
+             attestations: Mapping[str, Evidence[AttestationRecord]],
+             favourable_no: frozenset[str] = frozenset()) -> dict[str, Result]:
+    """Every rule's outcome as a result, with attestations applied to unknown answers.
+
+    ``favourable_no`` names the questions whose favourable answer is "no".
+    """
+    return {ident: apply_attestation(ident, rule(facts), attestations.get(ident),
+                                     favourable_no=ident in favourable_no)
             for ident, rule in rules.items()}
 
 
 def apply_attestation(ident: str, outcome: Outcome,
-                      attested: Evidence[AttestationRecord] | None) -> Result:
-    """An attestation answers an unknown (unless stale); it never overrides an observation."""
+                      attested: Evidence[AttestationRecord] | None, *,
+                      favourable_no: bool = False) -> Result:
+    """An attestation answers an unknown (unless stale); it never overrides an observation.
+
+    The attested yes/no is the literal answer to the question, so for a question whose
+    favourable answer is "no" (S1-Q4, incidents) an attested "no" counts in favour.
+    """
     plain = Result(id=ident, status=outcome.status, summary=outcome.summary,
                    evidence=outcome.cites, reason=outcome.reason)
     if attested is None:
         return plain
     record = attested.payload
-    attestation = Attestation(id=record.id, answer=record.answer, owner=record.owner,
+    attestation = Attestation(id=record.id, answer=record.answer,
+                              holds=record.answer != favourable_no, owner=record.owner,
                               date=record.date, evidence=record.evidence,
                               expires=record.expires, note=record.note, stale=record.stale)
     cites = tuple(sorted({*outcome.cites, attested.id}))

@@ -65,6 +65,9 @@ class Attestation:
 
     id: str
     answer: bool
+    """The declared answer as written: True for yes (or met), False for no."""
+    holds: bool
+    """Whether that answer counts as met/favourable (for S1-Q4, "no" is favourable)."""
     owner: str
     date: str
     evidence: str
@@ -92,7 +95,7 @@ class Result:
         if self.status is Status.UNMET:
             return False
         if self.status is Status.ATTESTED and self.attestation is not None:
-            return self.attestation.answer
+            return self.attestation.holds
         return None
 
 

@@ -61,7 +61,8 @@ def test_attested_yes_counts_as_met_and_attested_no_as_unmet(catalog: Catalog) -
     for answer, level in ((True, 2), (False, 1)):
         res["CLG-2b"] = Result(id="CLG-2b", status=Status.ATTESTED, summary="a",
                                evidence=("ev-1",), reason=None,
-                               attestation=Attestation(id="CLG-2b", answer=answer, owner="o",
+                               attestation=Attestation(id="CLG-2b", answer=answer, holds=answer,
+                                                       owner="o",
                                                        date="2026-10-01", evidence="e",
                                                        expires=None, note=None, stale=False))
         assert clg(catalog, res)[0] == level

@@ -107,3 +107,13 @@ def test_attestation_answers_only_unknowns(outcome: Outcome, answer: bool, stale
         assert "not used: observed" in result.summary and result.evidence == ("ev-0",)
     else:
         assert evidence.id in result.evidence  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("answer", "holds"), [(False, True), (True, False)])
+def test_an_attested_no_is_favourable_where_no_is_the_good_answer(answer: bool,
+                                                                  holds: bool) -> None:
+    """S1-Q4 asks whether there were incidents: an attested "no" counts in favour."""
+    result = apply_attestation("S1-Q4", UNKNOWN, _attested(answer, False),  # type: ignore[arg-type]
+                               favourable_no=True)
+    assert result.status is Status.ATTESTED and result.holds is holds
+    assert result.attestation is not None and result.attestation.answer is answer

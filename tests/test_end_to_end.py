@@ -56,9 +56,17 @@ def statuses(repo: dict[str, Any]) -> dict[str, str]:
     return found
 
 
+ATTESTATIONS = Path(__file__).parent.parent / "fixtures" / "attestations"
+
 # scenario -> (exit code, Model D floor, Model D ceiling, stage floor, stage ceiling, AI in use)
+# A local scan cannot see platform settings nor (yet) scan code for secrets, so S1-Q4 and
+# S1-Q5 are unknown and the Model S floor stays at 1 unless a person attests them.
 EXPECTED = {
     "bare-minimum": (0, "1-1-1-1", "1-1-1-1", 1, 1, False),
+    "ai-no-governance": (0, "1-1-1-2", "1-1-1-2", 1, 1, True),
+    "mid-maturity": (0, "2-2-1-3", "5-2-1-3", 1, 3, True),
+    "high-maturity": (0, "2-3-2-4", "5-5-5-4", 1, 5, True),
+    "hostile": (3, "1-1-1-1", "5-5-5-1", 1, 5, None),
 }
 
 
@@ -84,3 +92,24 @@ def test_reruns_are_byte_identical(scenarios: Callable[[str], Path], tmp_path: P
     first = run_json(scenarios("high-maturity"), tmp_path / "a")
     second = run_json(scenarios("high-maturity"), tmp_path / "b")
     assert first == second
+
+
+def test_attestations_lift_what_only_people_can_answer(scenarios: Callable[[str], Path],
+                                                       tmp_path: Path,
+                                                       request: pytest.FixtureRequest) -> None:
+    code, text = run_json(scenarios("high-maturity"), tmp_path, "--attestations",
+                          str(ATTESTATIONS / "high-maturity.yaml"))
+    text = text.replace(str(ATTESTATIONS), "<ATTESTATIONS>")
+    golden = GOLDEN / "high-maturity-attested.json"
+    if request.config.getoption("--update-golden"):
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
+    repo = repository(text)
+    assert (code, repo["model_s"]["stage"], repo["model_s"]["stage_ceiling"]) == (0, 4, 5)
+    found = statuses(repo)
+    assert (found["S1-Q4"], found["S1-Q5"], found["S4-Q4"]) == ("attested",) * 3
+    assert found["S5-Q2"] == "unknown"  # stale: dated more than 90 days before --as-of
+    assert found["GDA-5a"] == "met"  # observed, so the attestation is not used
+    answers = {a["id"]: a for a in repo["model_s"]["answers"]}
+    assert (answers["S1-Q4"]["answer"], answers["S1-Q4"]["favourable"]) == ("no", True)
+    assert answers["S5-Q2"]["reason"] == "stale-attestation"

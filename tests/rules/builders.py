@@ -89,6 +89,7 @@ TOOLS: dict[str, tuple[str, ...]] = {
     "github-attestations": ("provenance",),
     "gitleaks": ("secrets",),
     "osv-scanner": ("sca",),
+    "precommit-ad-blocker": ("attribution-strip",),
     "pre-commit": ("precommit",),
     "pytest": ("test",),
     "ruff": ("lint",),
