@@ -139,3 +139,54 @@ def test_partial_scan_exits_3(repo: RepoBuilder, capsys: pytest.CaptureFixture[s
     captured = capsys.readouterr()
     assert "Could not be read:" in captured.out and ".pre-commit-config.yaml" in captured.out
     assert "partial result" in captured.err
+
+
+def scan_json(path: Path, capsys: pytest.CaptureFixture[str], *extra: str
+              ) -> tuple[int, dict[str, object]]:
+    code = main(["scan", str(path), *AS_OF, "--format", "json", *extra])
+    (repo,) = json.loads(capsys.readouterr().out)["repositories"]
+    return code, repo
+
+
+def test_empty_repository_is_reported_not_crashed(repo: RepoBuilder,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    code, report = scan_json(repo.path, capsys)
+    assert code == EXIT_OK and report["head"] is None
+    assert report["ai_in_use"] is False
+    assert any("no commits" in note for note in report["notes"])  # type: ignore[attr-defined]
+
+
+def test_shallow_clone_is_partial_and_says_why(repo: RepoBuilder, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from datetime import UTC, datetime
+
+    for month in (3, 5, 7):
+        repo.write("a", str(month)).commit(
+            f"change {month}\n\nAssisted-by: Claude:claude-opus-4-6",
+            when=datetime(2026, month, 2, tzinfo=UTC))
+    clone = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo.path}", str(clone)],
+                   check=True, env=repo.env)
+    code, report = scan_json(clone, capsys)
+    assert code == EXIT_PARTIAL
+    assert any("shallow clone and the history window is truncated" in n
+               for n in report["notes"])  # type: ignore[attr-defined]
+    indicators = {i["id"]: i for d in report["model_d"]["domains"]  # type: ignore[index]
+                  for i in d["indicators"]}
+    assert indicators["TRA-3b"]["status"] == "unknown"  # 1 month readable, not 'unmet'
+
+
+def test_config_extends_the_signature_catalog(repo: RepoBuilder, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    repo.write("a", "1").commit("internal tool\n\nX-Internal-Assistant: codegen-7\n")
+    config = tmp_path / "aims.yaml"
+    config.write_text("version: 1\nsignatures:\n  signals:\n    - id: acme.assistant\n"
+                      "      tool: acme-codegen\n      channel: trailer\n"
+                      "      trailer: x-internal-assistant\n      confidence: M\n"
+                      "      pattern: '^codegen-'\n")
+    assert scan_json(repo.path, capsys)[1]["ai_in_use"] is False
+    code, report = scan_json(repo.path, capsys, "--config", str(config))
+    assert code == EXIT_OK and report["ai_in_use"] is True
+    indicators = {i["id"]: i for d in report["model_d"]["domains"]  # type: ignore[index]
+                  for i in d["indicators"]}
+    assert indicators["TRA-2a"]["summary"].endswith("acme-codegen (1)")
