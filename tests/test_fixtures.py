@@ -330,8 +330,8 @@ def test_high_maturity_attestations() -> None:
     data = load_yaml((ATTESTATIONS / "high-maturity.yaml").read_bytes())
     entries = {e["id"]: e for e in data["attestations"]}
     assert data["version"] == 1
-    assert set(entries) == {"S4-Q4", "S5-Q2", "S2-Q4", "GDA-5a"}
-    assert {e["answer"] for e in entries.values()} == {"yes"}
+    assert set(entries) == {"S4-Q4", "S5-Q2", "S2-Q4", "GDA-5a", "S1-Q4", "S1-Q5"}
+    assert {i for i, e in entries.items() if e["answer"] == "no"} == {"S1-Q4"}
     stale = {i for i, e in entries.items() if (AS_OF - e["date"]).days > 90}
     assert stale == {"S5-Q2"}
     assert all(e["owner"] and e["evidence"].startswith("https://") for e in entries.values())
