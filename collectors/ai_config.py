@@ -26,8 +26,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from collectors.base import Collector, Context
-from collectors.sources.base import Unreadable
+from collectors.base import Collector, Context, file_by_file
+from collectors.sources.base import TreeEntry
 from scanner.catalog.files import AiFileEntry
 from scanner.evidence import Item
 from scanner.payloads import AgentHook, AiConfigFile, ToolMatch
@@ -402,23 +402,15 @@ def parse_ai_file(entry: AiFileEntry, path: str, text: str | None, *,
 def run(ctx: Context) -> Iterator[Item]:
     """One evidence item per AI configuration file of the HEAD tree."""
     catalog = ctx.catalog.files
-    for file in ctx.files():
-        entry = catalog.ai_file(file.path)
-        if entry is None:
-            continue
-        text: str | None = None
-        blob = file.blob
-        try:
-            if needs_content(entry):
-                text, blob = ctx.read_text(file.path)
-            payload = parse_ai_file(entry, file.path, text,
-                                    blocking=catalog.blocking_hook_events,
-                                    match_command=ctx.catalog.tools.match_command)
-        except (Unreadable, ConfigError) as exc:
-            yield ctx.file_gap(COLLECTOR.label, AiConfigFile.KIND, file.path, str(exc))
-            continue
-        if payload is not None:
-            yield ctx.file_evidence(COLLECTOR.label, file.path, blob, payload)
+
+    def read(file: TreeEntry, entry: AiFileEntry) -> tuple[AiConfigFile, str] | None:
+        text, blob = ctx.read_text(file.path) if needs_content(entry) else (None, file.blob)
+        payload = parse_ai_file(entry, file.path, text, blocking=catalog.blocking_hook_events,
+                                match_command=ctx.catalog.tools.match_command)
+        return None if payload is None else (payload, blob)
+
+    return file_by_file(ctx, COLLECTOR.label, AiConfigFile.KIND, catalog.ai_file, read,
+                        errors=(ConfigError,))
 
 
 COLLECTOR = Collector(name="ai_config", version=1, kinds=(AiConfigFile,), run=run)

@@ -9,10 +9,10 @@ engine turns any unexpected exception of a whole collector into one gap per kind
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from collectors.sources.base import RepoInfo, Source, TreeEntry, Unreadable
 from scanner.catalog import Catalog
@@ -75,6 +75,33 @@ class Context:
             return load_yaml(text), blob
         except YamlError as exc:
             raise Unreadable(f"{path}: {exc}") from None
+
+
+S = TypeVar("S")
+
+
+def file_by_file(ctx: Context, collector: str, kind: str, select: Callable[[str], S | None],
+                 parse: Callable[[TreeEntry, S], tuple[Any, str] | None], *,
+                 errors: tuple[type[Exception], ...] = ()) -> Iterator[Item]:
+    """Evidence for every HEAD file ``select`` picks, or a gap for each file that fails.
+
+    ``select`` maps a path to what the parser needs to know about it (None: not ours);
+    ``parse`` reads and parses one file and returns ``(payload, blob SHA)``, or None when
+    the file turns out not to be evidence. :class:`Unreadable` and ``errors`` become a gap
+    for that file only; the other files are still read.
+    """
+    caught: tuple[type[Exception], ...] = (Unreadable, *errors)
+    for entry in ctx.files():
+        spec = select(entry.path)
+        if spec is None:
+            continue
+        try:
+            parsed = parse(entry, spec)
+        except caught as exc:
+            yield ctx.file_gap(collector, kind, entry.path, str(exc))
+            continue
+        if parsed is not None:
+            yield ctx.file_evidence(collector, entry.path, parsed[1], parsed[0])
 
 
 Run = Callable[[Context], Iterable[Item]]

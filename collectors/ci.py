@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from collectors.base import Collector, Context
-from collectors.sources.base import Unreadable
+from collectors.base import Collector, Context, file_by_file
+from collectors.sources.base import TreeEntry
 from scanner.catalog.tools import ToolCatalog, categories_of, merge_matches
 from scanner.evidence import Item
 from scanner.payloads import CiJob, CiPipeline, CiStep, ToolMatch
@@ -348,19 +348,14 @@ def platform_of(path: str) -> str | None:
 def run(ctx: Context) -> Iterator[Item]:
     """One evidence item per CI configuration file, a gap per unreadable one."""
     tools = ctx.catalog.tools
-    for entry in ctx.files():
-        platform = platform_of(entry.path)
-        if platform is None:
-            continue
-        path = entry.path
+
+    def read(entry: TreeEntry, platform: str) -> tuple[CiPipeline, str]:
+        data, blob = ctx.read_yaml(entry.path)
         parse = parse_gitlab if platform == "gitlab-ci" else parse_workflow
-        try:
-            data, blob = ctx.read_yaml(path)
-            payload = parse(data, path, tools)
-        except (Unreadable, CiConfigError) as exc:
-            yield ctx.file_gap(COLLECTOR.label, CiPipeline.KIND, path, str(exc))
-            continue
-        yield ctx.file_evidence(COLLECTOR.label, path, blob, payload)
+        return parse(data, entry.path, tools), blob
+
+    return file_by_file(ctx, COLLECTOR.label, CiPipeline.KIND, platform_of, read,
+                        errors=(CiConfigError,))
 
 
 COLLECTOR = Collector(name="ci", version=1, kinds=(CiPipeline,), run=run)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from collectors.base import Collector, Context
-from collectors.sources.base import Unreadable
+from collectors.base import Collector, Context, file_by_file
+from collectors.sources.base import TreeEntry
 from scanner.catalog.tools import ToolCatalog, categories_of, merge_matches
 from scanner.evidence import Item
 from scanner.payloads import Hook, HookConfig
@@ -157,23 +157,17 @@ def framework_of(path: str) -> str | None:
 def run(ctx: Context) -> Iterator[Item]:
     """One evidence item per hook configuration file, a gap per unreadable one."""
     tools = ctx.catalog.tools
-    for entry in ctx.files():
-        framework = framework_of(entry.path)
-        if framework is None:
-            continue
-        path = entry.path
-        try:
-            if framework == "husky":
-                text, blob = ctx.read_text(path)
-                payload = parse_husky(text, path, tools)
-            else:
-                data, blob = ctx.read_yaml(path)
-                parse = parse_precommit if framework == "pre-commit" else parse_lefthook
-                payload = parse(data, path, tools)
-        except (Unreadable, HookConfigError) as exc:
-            yield ctx.file_gap(COLLECTOR.label, HookConfig.KIND, path, str(exc))
-            continue
-        yield ctx.file_evidence(COLLECTOR.label, path, blob, payload)
+
+    def read(entry: TreeEntry, framework: str) -> tuple[HookConfig, str]:
+        if framework == "husky":
+            text, blob = ctx.read_text(entry.path)
+            return parse_husky(text, entry.path, tools), blob
+        data, blob = ctx.read_yaml(entry.path)
+        parse = parse_precommit if framework == "pre-commit" else parse_lefthook
+        return parse(data, entry.path, tools), blob
+
+    return file_by_file(ctx, COLLECTOR.label, HookConfig.KIND, framework_of, read,
+                        errors=(HookConfigError,))
 
 
 COLLECTOR = Collector(name="hooks", version=1, kinds=(HookConfig,), run=run)

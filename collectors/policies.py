@@ -16,8 +16,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from collectors.base import Collector, Context
-from collectors.sources.base import Unreadable
+from collectors.base import Collector, Context, file_by_file
+from collectors.sources.base import TreeEntry
 from scanner.evidence import Item
 from scanner.payloads import PolicyDocument
 
@@ -108,17 +108,12 @@ def analyse_policy(path: str, kinds: tuple[str, ...], text: str) -> PolicyDocume
 
 def run(ctx: Context) -> Iterator[Item]:
     """One evidence item per policy document of the HEAD tree."""
-    for file in ctx.files():
-        kinds = ctx.catalog.files.policy_kinds(file.path)
-        if not kinds:
-            continue
-        try:
-            text, blob = ctx.read_text(file.path)
-        except Unreadable as exc:
-            yield ctx.file_gap(COLLECTOR.label, PolicyDocument.KIND, file.path, str(exc))
-            continue
-        yield ctx.file_evidence(COLLECTOR.label, file.path, blob,
-                                analyse_policy(file.path, kinds, text))
+    def read(entry: TreeEntry, kinds: tuple[str, ...]) -> tuple[PolicyDocument, str]:
+        text, blob = ctx.read_text(entry.path)
+        return analyse_policy(entry.path, kinds, text), blob
+
+    return file_by_file(ctx, COLLECTOR.label, PolicyDocument.KIND,
+                        lambda path: ctx.catalog.files.policy_kinds(path) or None, read)
 
 
 COLLECTOR = Collector(name="policies", version=1, kinds=(PolicyDocument,), run=run)

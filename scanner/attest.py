@@ -37,8 +37,13 @@ def _date(value: Any, where: str, problems: list[str]) -> dt.date | None:
 
 
 def load_attestations(data: bytes, *, known_ids: Collection[str], as_of: dt.datetime,
-                      max_age_days: int) -> tuple[AttestationRecord, ...]:
-    """Parse and validate an attestation file; raise :class:`AttestationError` if invalid."""
+                      max_age_days: int, favourable_no: Collection[str] = ()
+                      ) -> tuple[AttestationRecord, ...]:
+    """Parse and validate an attestation file; raise :class:`AttestationError` if invalid.
+
+    ``favourable_no`` names the questions whose favourable answer is "no" (S1-Q4): there an
+    attested "no" holds.
+    """
     try:
         root = load_yaml(data)
     except YamlError as exc:
@@ -81,7 +86,8 @@ def load_attestations(data: bytes, *, known_ids: Collection[str], as_of: dt.date
         stale = (today - date).days > max_age_days or (expires is not None and expires < today)
         note = entry.get("note")
         records.append(AttestationRecord(
-            id=ident, answer=answer, owner=str(entry.get("owner", "")).strip(),
+            id=ident, answer=answer, holds=answer != (ident in favourable_no),
+            owner=str(entry.get("owner", "")).strip(),
             date=date.isoformat(), evidence=str(entry.get("evidence", "")).strip(),
             expires=expires.isoformat() if expires else None,
             note=" ".join(str(note).split()) if note else None, stale=stale))

@@ -198,7 +198,8 @@ def scan(path: Path, fmt: str | None, output: Path | None, since_text: str,
         try:
             records = load_attestations(
                 attestation_data, known_ids=catalog.model.ids(), as_of=as_of,
-                max_age_days=catalog.model.attestation_max_age_days)
+                max_age_days=catalog.model.attestation_max_age_days,
+                favourable_no={q.id for q in catalog.model.questions if q.favourable == "no"})
         except AttestationError as exc:
             fail(f"attestations {attestation_name}: {exc}")
 

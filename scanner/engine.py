@@ -33,7 +33,7 @@ from scanner.evidence import (
     make_evidence,
     make_gap,
 )
-from scanner.model import Attestation, Outcome, RepoAssessment, Report, Result, Status
+from scanner.model import Outcome, RepoAssessment, Report, Result, Status
 from scanner.payloads import (
     PLATFORM_KINDS,
     AiConfigFile,
@@ -95,9 +95,7 @@ def assess(source: Source, options: ScanOptions, collectors: Sequence[Collector]
     attestations = _attestation_evidence(context, options)
     items.extend(attestations.values())
     facts = Facts.of(info.repo_id, options.as_of, items)
-    favourable_no = frozenset(q.id for q in options.catalog.model.questions
-                              if q.favourable == "no")
-    results = evaluate(facts, RULES, attestations, favourable_no)
+    results = evaluate(facts, RULES, attestations)
     _check_citations(results, items)
     model = options.catalog.model
     domains = aggregate.domain_scores(model, results)
@@ -129,34 +127,20 @@ def run_collector(collector: Collector, context: Context) -> list[Item]:
 
 
 def evaluate(facts: Facts, rules: Mapping[str, Rule],
-             attestations: Mapping[str, Evidence[AttestationRecord]],
-             favourable_no: frozenset[str] = frozenset()) -> dict[str, Result]:
-    """Every rule's outcome as a result, with attestations applied to unknown answers.
-
-    ``favourable_no`` names the questions whose favourable answer is "no".
-    """
-    return {ident: apply_attestation(ident, rule(facts), attestations.get(ident),
-                                     favourable_no=ident in favourable_no)
+             attestations: Mapping[str, Evidence[AttestationRecord]]) -> dict[str, Result]:
+    """Every rule's outcome as a result, with attestations applied to unknown answers."""
+    return {ident: apply_attestation(ident, rule(facts), attestations.get(ident))
             for ident, rule in rules.items()}
 
 
 def apply_attestation(ident: str, outcome: Outcome,
-                      attested: Evidence[AttestationRecord] | None, *,
-                      favourable_no: bool = False) -> Result:
-    """An attestation answers an unknown (unless stale); it never overrides an observation.
-
-    The attested yes/no is the literal answer to the question, so for a question whose
-    favourable answer is "no" (S1-Q4, incidents) an attested "no" counts in favour.
-    """
+                      attested: Evidence[AttestationRecord] | None) -> Result:
+    """An attestation answers an unknown (unless stale); it never overrides an observation."""
     plain = Result(id=ident, status=outcome.status, summary=outcome.summary,
                    evidence=outcome.cites, reason=outcome.reason)
     if attested is None:
         return plain
     record = attested.payload
-    attestation = Attestation(id=record.id, answer=record.answer,
-                              holds=record.answer != favourable_no, owner=record.owner,
-                              date=record.date, evidence=record.evidence,
-                              expires=record.expires, note=record.note, stale=record.stale)
     cites = tuple(sorted({*outcome.cites, attested.id}))
     said = f"{'yes' if record.answer else 'no'} by {record.owner} on {record.date}"
     if outcome.status is not Status.UNKNOWN:
@@ -165,10 +149,10 @@ def apply_attestation(ident: str, outcome: Outcome,
                       summary=f"{outcome.summary} (attestation '{said}' not used: observed)")
     if record.stale:
         return Result(id=ident, status=Status.UNKNOWN, evidence=cites,
-                      reason=UnknownReason.STALE_ATTESTATION, attestation=attestation,
+                      reason=UnknownReason.STALE_ATTESTATION, attestation=record,
                       summary=f"{outcome.summary} (attestation '{said}' is stale)")
     return Result(id=ident, status=Status.ATTESTED, evidence=cites, reason=None,
-                  attestation=attestation,
+                  attestation=record,
                   summary=f"attested {said}" + (f": {record.note}" if record.note else ""))
 
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from scanner.evidence import Evidence, Gap, Item, UnknownReason, cited
+from scanner.payloads import AttestationRecord
 
 
 class Status(StrEnum):
@@ -60,23 +61,6 @@ class Outcome:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Attestation:
-    """A person's declared answer from the attestation file."""
-
-    id: str
-    answer: bool
-    """The declared answer as written: True for yes (or met), False for no."""
-    holds: bool
-    """Whether that answer counts as met/favourable (for S1-Q4, "no" is favourable)."""
-    owner: str
-    date: str
-    evidence: str
-    expires: str | None
-    note: str | None
-    stale: bool
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Result:
     """The answer for one indicator or question in one repository."""
 
@@ -85,7 +69,7 @@ class Result:
     summary: str
     evidence: tuple[str, ...]
     reason: UnknownReason | None
-    attestation: Attestation | None = None
+    attestation: AttestationRecord | None = None
 
     @property
     def holds(self) -> bool | None:

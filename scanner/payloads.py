@@ -529,6 +529,9 @@ class AttestationRecord:
     id: str
     """The indicator or question it answers."""
     answer: bool
+    """The declared answer as written: True for yes, False for no."""
+    holds: bool
+    """Whether that answer counts as met/favourable (for S1-Q4, "no" is favourable)."""
     owner: str
     date: str
     evidence: str

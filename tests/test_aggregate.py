@@ -9,7 +9,8 @@ import pytest
 from scanner import aggregate
 from scanner.catalog import Catalog
 from scanner.evidence import UnknownReason
-from scanner.model import Attestation, Result, Status
+from scanner.model import Result, Status
+from scanner.payloads import AttestationRecord
 
 
 def results(catalog: Catalog, default: Status, **overrides: Status) -> dict[str, Result]:
@@ -61,8 +62,8 @@ def test_attested_yes_counts_as_met_and_attested_no_as_unmet(catalog: Catalog) -
     for answer, level in ((True, 2), (False, 1)):
         res["CLG-2b"] = Result(id="CLG-2b", status=Status.ATTESTED, summary="a",
                                evidence=("ev-1",), reason=None,
-                               attestation=Attestation(id="CLG-2b", answer=answer, holds=answer,
-                                                       owner="o",
+                               attestation=AttestationRecord(id="CLG-2b", answer=answer,
+                                                             holds=answer, owner="o",
                                                        date="2026-10-01", evidence="e",
                                                        expires=None, note=None, stale=False))
         assert clg(catalog, res)[0] == level

@@ -75,9 +75,11 @@ def test_invalid_files_are_rejected_with_every_problem_named(text: str, message:
         load(text)
 
 
-def _attested(answer: bool, stale: bool) -> object:
-    record = AttestationRecord(id="S4-Q4", answer=answer, owner="o", date="2026-10-01",
-                               evidence="https://e", expires=None, note="survey", stale=stale)
+def _attested(answer: bool, stale: bool, holds: bool | None = None) -> object:
+    record = AttestationRecord(id="S4-Q4", answer=answer,
+                               holds=answer if holds is None else holds, owner="o",
+                               date="2026-10-01", evidence="https://e", expires=None,
+                               note="survey", stale=stale)
     provenance = Provenance(repo="local:r", commit=None, locator="attestation:f#S4-Q4",
                             digest=None, collector="attestations@1", collected_at=AS_OF)
     return make_evidence(record, provenance)
@@ -109,11 +111,14 @@ def test_attestation_answers_only_unknowns(outcome: Outcome, answer: bool, stale
         assert evidence.id in result.evidence  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize(("answer", "holds"), [(False, True), (True, False)])
-def test_an_attested_no_is_favourable_where_no_is_the_good_answer(answer: bool,
-                                                                  holds: bool) -> None:
+@pytest.mark.parametrize(("answer", "holds"), [("no", True), ("yes", False)])
+def test_an_attested_no_holds_where_no_is_the_good_answer(answer: str, holds: bool) -> None:
     """S1-Q4 asks whether there were incidents: an attested "no" counts in favour."""
-    result = apply_attestation("S1-Q4", UNKNOWN, _attested(answer, False),  # type: ignore[arg-type]
-                               favourable_no=True)
+    (record,) = load_attestations(
+        ENTRY.format(answer=answer, date="2026-10-15").replace("S4-Q4", "S1-Q4").encode(),
+        known_ids=("S1-Q4",), as_of=AS_OF, max_age_days=90, favourable_no={"S1-Q4"})
+    assert (record.answer, record.holds) == (answer == "yes", holds)
+    provenance = Provenance(repo="local:r", commit=None, locator="attestation:f#S1-Q4",
+                            digest=None, collector="attestations@1", collected_at=AS_OF)
+    result = apply_attestation("S1-Q4", UNKNOWN, make_evidence(record, provenance))
     assert result.status is Status.ATTESTED and result.holds is holds
-    assert result.attestation is not None and result.attestation.answer is answer
