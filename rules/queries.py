@@ -107,6 +107,14 @@ def ci_jobs(facts: Facts, categories: Iterable[str] | None = None,
     return found
 
 
+def ci_runs(facts: Facts, categories: Iterable[str], found: str, missing: str) -> Outcome:
+    """Met when a CI job runs a tool of ``categories`` ("{found} <jobs>"), else absent."""
+    jobs = ci_jobs(facts, categories)
+    if jobs:
+        return Outcome.met(f"{found} {name_jobs(jobs)}", *cite_jobs(jobs))
+    return absent(facts, missing, CiPipeline)
+
+
 def cite_jobs(jobs: Sequence[JobRef]) -> list[Item]:
     """The pipeline evidence behind these jobs."""
     return [j.evidence for j in jobs]

@@ -17,6 +17,7 @@ from rules.queries import (
     agent_hooks,
     ai_files,
     ci_jobs,
+    ci_runs,
     cite_jobs,
     hooks,
     name_hooks,
@@ -150,10 +151,7 @@ def compliance_provable(facts: Facts) -> Outcome:
 @rule("S2-Q1")
 def automated_scanning(facts: Facts) -> Outcome:
     """A SAST, SCA or secrets scanner runs in CI."""
-    jobs = ci_jobs(facts, SECURITY)
-    if jobs:
-        return Outcome.met(f"scanners in CI: {name_jobs(jobs)}", *cite_jobs(jobs))
-    return absent(facts, "no security scanner in CI", CiPipeline)
+    return ci_runs(facts, SECURITY, "scanners in CI:", "no security scanner in CI")
 
 
 @rule("S2-Q2")
