@@ -2,7 +2,8 @@
 
 Exit codes: 0 the scan completed; 1 the scan completed but a gate failed (reserved for
 gates); 2 usage or input error (bad flag, not a repository, invalid config or attestation
-file); 3 partial: the scan completed but some evidence could not be read.
+file); 3 partial: the scan completed but some evidence could not be read; 70 internal
+error (a bug: the message says so, ``AIMS_DEBUG=1`` shows the traceback).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 import shutil
 import sys
 import tempfile
+import traceback
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,11 +24,13 @@ from typing import Any, NoReturn
 import click
 
 from scanner import __version__
+from scanner.evidence import redact
 
 EXIT_OK = 0
 EXIT_GATE = 1
 EXIT_USAGE = 2
 EXIT_PARTIAL = 3
+EXIT_INTERNAL = 70
 
 #: Attestation file read from the scanned repository's HEAD when --attestations is not given.
 IN_REPO_ATTESTATIONS = ".aims/attestations.yaml"
@@ -158,6 +162,7 @@ def scan(path: Path, fmt: str | None, output: Path | None, since_text: str,
       1  scan completed but a gate failed (reserved)
       2  usage or input error
       3  partial: some evidence could not be read (see "Could not be read")
+      70 internal error (a bug; AIMS_DEBUG=1 shows the traceback)
     """
     logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.WARNING,
                         format="aims: %(levelname)s: %(message)s", stream=sys.stderr)
@@ -256,4 +261,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except SystemExit as exc:
         return int(exc.code or 0) if isinstance(exc.code, int) else EXIT_USAGE
+    except Exception as exc:
+        if os.environ.get("AIMS_DEBUG"):
+            traceback.print_exc()
+        message = redact(f"{type(exc).__name__}: {exc}")
+        click.echo(f"aims: internal error: {message}. This is a bug in aims; please report "
+                   "it (AIMS_DEBUG=1 shows the traceback).", err=True)
+        return EXIT_INTERNAL
     return EXIT_OK

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.cli import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, main
+from scanner.cli import EXIT_INTERNAL, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, main
 from tests.conftest import RepoBuilder
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -190,3 +190,27 @@ def test_config_extends_the_signature_catalog(repo: RepoBuilder, tmp_path: Path,
     indicators = {i["id"]: i for d in report["model_d"]["domains"]  # type: ignore[index]
                   for i in d["indicators"]}
     assert indicators["TRA-2a"]["summary"].endswith("acme-codegen (1)")
+
+
+def test_an_internal_bug_is_one_clear_line(repo: RepoBuilder, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """A bug must not show a traceback (nor a token from an exception text) by default."""
+    import scanner.engine
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise KeyError("https://x-access-token:ghp_secret@example.com")
+
+    monkeypatch.setattr(scanner.engine, "scan", broken)
+    small_repo(repo)
+    assert main(["scan", str(repo.path)]) == EXIT_INTERNAL
+    err = capsys.readouterr().err
+    assert "internal error: KeyError" in err and "Traceback" not in err
+    assert "ghp_secret" not in err
+
+
+def test_scans_this_project_itself(capsys: pytest.CaptureFixture[str]) -> None:
+    if not (PROJECT / ".git").exists():
+        pytest.skip("not a git checkout")
+    assert main(["scan", str(PROJECT), "--format", "json", "-q"]) == EXIT_OK
+    (report,) = json.loads(capsys.readouterr().out)["repositories"]
+    assert report["model_d"]["code"] and report["head"]
