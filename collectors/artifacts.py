@@ -136,7 +136,7 @@ def _statement(data: Mapping[str, Any]) -> Mapping[str, Any]:
         try:
             decoded = base64.b64decode(str(data.get("payload", "")), validate=True)
             inner = json.loads(decoded)
-        except (binascii.Error, ValueError) as exc:
+        except (binascii.Error, ValueError, RecursionError) as exc:
             raise ArtifactError(f"DSSE envelope with an unreadable payload: {exc}") from None
         if not isinstance(inner, Mapping):
             raise ArtifactError("DSSE payload is not an in-toto statement")

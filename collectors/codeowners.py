@@ -47,6 +47,10 @@ class Parsed:
     errors: tuple[str, ...]
 
 
+#: Longest pattern accepted on one CODEOWNERS line.
+MAX_PATTERN = 1000
+
+
 def parse_codeowners(text: str) -> Parsed:
     """Parse CODEOWNERS text (GitHub or GitLab syntax) into rules and line errors."""
     rules: list[OwnerRule] = []
@@ -63,6 +67,11 @@ def parse_codeowners(text: str) -> Parsed:
             defaults = _owners(header["owners"].split(), number, errors)
             continue
         pattern, *owner_fields = _FIELDS.split(line)
+        if len(pattern) > MAX_PATTERN:
+            # pathspec compiles patterns in worse than linear time: a hostile line could
+            # stall the scan, and no real CODEOWNERS pattern is this long.
+            errors.append(f"line {number}: pattern longer than {MAX_PATTERN:,} characters")
+            continue
         if pattern.startswith("!"):
             errors.append(f"line {number}: negation (!) is not supported in CODEOWNERS")
             continue

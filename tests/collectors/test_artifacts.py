@@ -120,6 +120,10 @@ def test_parse_bom(path: str, text: str, expected: tuple[Any, ...]) -> None:
     ("bom.xml", "<project><component/></project>", UnrecognisedFormat),
     ("x.intoto.jsonl", '{"payloadType": "a", "payload": "%%%"}\n', ArtifactError),
     ("x.intoto.jsonl", '{"hello": 1}\n', UnrecognisedFormat),
+    # a DSSE payload nested far deeper than json can recurse
+    ("x.intoto.jsonl", json.dumps({"payloadType": "a", "payload": base64.b64encode(
+        b"[" * 100_000 + b"]" * 100_000).decode()}) + "\n", ArtifactError),
+    ("bom.json", "[" * 100_000 + "]" * 100_000, ArtifactError),
     ("x.spdx", "just text\n", UnrecognisedFormat),
 ])
 def test_parse_bom_malformed(path: str, text: str, error: type[Exception]) -> None:

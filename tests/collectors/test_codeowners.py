@@ -185,3 +185,9 @@ def test_collector_unreadable_file_is_a_gap(repo: Any, context_of: Any, setup: A
     assert item.kind == CodeOwners.KIND
     assert item.reason == UnknownReason.UNREADABLE
     assert detail in item.detail
+
+
+def test_an_absurdly_long_pattern_is_a_line_error_not_a_stall() -> None:
+    parsed = parse_codeowners('"' * 1_000_000 + " @a\nsrc/ @b\n")
+    assert parsed.errors == ("line 1: pattern longer than 1,000 characters",)
+    assert [r.pattern for r in parsed.rules] == ["src/"]
