@@ -167,6 +167,10 @@ def scan(path: Path, fmt: str | None, output: Path | None, since_text: str,
     logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.WARNING,
                         format="aims: %(levelname)s: %(message)s", stream=sys.stderr)
     from collectors.sources.base import SourceError, Unreadable
+
+    if shutil.which(os.environ.get("GIT_PYTHON_GIT_EXECUTABLE") or "git") is None:
+        fail("git is not installed or not on PATH (set GIT_PYTHON_GIT_EXECUTABLE to use "
+             "another git)")
     from collectors.sources.local import LocalSource
     from scanner.attest import AttestationError, load_attestations
     from scanner.catalog import CatalogError, load_catalog

@@ -214,3 +214,14 @@ def test_scans_this_project_itself(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["scan", str(PROJECT), "--format", "json", "-q"]) == EXIT_OK
     (report,) = json.loads(capsys.readouterr().out)["repositories"]
     assert report["model_d"]["code"] and report["head"]
+
+
+def test_missing_git_is_a_clear_input_error(repo: RepoBuilder, tmp_path: Path) -> None:
+    small_repo(repo)
+    env = {**os.environ, "PATH": str(tmp_path / "no-git-here"), "PYTHONPATH": str(PROJECT)}
+    env.pop("GIT_PYTHON_GIT_EXECUTABLE", None)
+    done = subprocess.run([sys.executable, "-m", "scanner", "scan", str(repo.path)], env=env,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == EXIT_USAGE
+    assert "git is not installed or not on PATH" in done.stderr
+    assert "Traceback" not in done.stderr
