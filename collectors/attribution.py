@@ -224,6 +224,9 @@ class _Window:
     signals: dict[str, tuple[Signal, _Tally]] = field(default_factory=dict)
     suspect: dict[str, tuple[Signal, _Tally]] = field(default_factory=dict)
     tools: dict[str, _Tally] = field(default_factory=dict)
+    boundary: frozenset[str] = frozenset()
+    """Shallow-clone boundary commits; reaching one means older history is missing."""
+    reached_boundary: bool = False
 
     def add(self, commit: CommitRecord, match: CommitMatch) -> None:
         # The hot loop of a scan: plain branches and dict lookups, no allocation per commit.
@@ -231,6 +234,8 @@ class _Window:
         if when.tzinfo is not UTC:
             when = when.astimezone(UTC)
         self.commits += 1
+        if self.boundary and commit.sha in self.boundary:
+            self.reached_boundary = True
         if commit.parents > 1:
             self.merges += 1
         self.authors.add(commit.author_email.lower())
@@ -265,12 +270,13 @@ def _tally(tallies: dict[str, tuple[Signal, _Tally]], signal: Signal) -> _Tally:
 
 
 def collect(commits: Iterable[CommitRecord], matcher: Matcher, *, since: datetime,
-            until: datetime, shallow: bool, signatures: str = "") -> tuple[History, Attribution]:
+            until: datetime, shallow: bool, signatures: str = "",
+            boundary: frozenset[str] = frozenset()) -> tuple[History, Attribution]:
     """Read the window's commits once and build its history and attribution payloads.
 
     ``signatures`` holds git's ``%G?`` states of the most recent commits (a bounded sample).
     """
-    window = _Window()
+    window = _Window(boundary=boundary)
     for commit in commits:
         window.add(commit, match_commit(commit, matcher))
     history = History(
@@ -283,7 +289,9 @@ def collect(commits: Iterable[CommitRecord], matcher: Matcher, *, since: datetim
                                 ai_commits=a)
                      for key, (c, a) in sorted(window.months.items())),
         shallow=shallow,
-        truncated=shallow and (window.oldest is None or window.oldest > since),
+        # Truncated only if the walk reached a commit whose parents the clone lacks (or
+        # read nothing at all); a deep enough shallow clone covers the whole window.
+        truncated=shallow and (window.commits == 0 or window.reached_boundary),
         oldest=_day(window.oldest) if window.oldest else None,
     )
     attribution = Attribution(
@@ -326,7 +334,8 @@ def run(ctx: Context) -> Iterator[Item]:
         signatures = ctx.source.signature_states(ctx.since, ctx.as_of, SIGNATURE_SAMPLE)
         history, attribution = collect(ctx.source.commits(ctx.since, ctx.as_of), matcher,
                                        since=ctx.since, until=ctx.as_of,
-                                       shallow=ctx.info.shallow, signatures=signatures)
+                                       shallow=ctx.info.shallow, signatures=signatures,
+                                       boundary=ctx.info.shallow_boundary)
     except git.GitCommandError as exc:
         detail = f"git log failed: {_git_message(exc)}"
         for kind in (History.KIND, Attribution.KIND):

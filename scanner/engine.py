@@ -251,9 +251,10 @@ def _notes(facts: Facts) -> tuple[str, ...]:
         if snap.payload.worktree:
             notes.append("read through a linked worktree: its HEAD commit was scanned")
     if isinstance(history, Evidence) and history.payload.shallow:
-        cut = " and the history window is truncated" if history.payload.truncated else ""
-        notes.append(f"shallow clone{cut}: fetch full history (git fetch --unshallow) for "
-                     "complete attribution figures")
+        notes.append("shallow clone and the history window is truncated: fetch full history "
+                     "(git fetch --unshallow) for complete attribution figures"
+                     if history.payload.truncated else
+                     "shallow clone: its history still covers the whole window")
     return tuple(notes)
 
 

@@ -225,3 +225,20 @@ def test_missing_git_is_a_clear_input_error(repo: RepoBuilder, tmp_path: Path) -
     assert done.returncode == EXIT_USAGE
     assert "git is not installed or not on PATH" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_shallow_clone_deep_enough_for_the_window_is_complete(
+        repo: RepoBuilder, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from datetime import UTC, datetime
+
+    repo.write("a", "old").commit("before the window", when=datetime(2024, 6, 1, tzinfo=UTC))
+    repo.write("a", "0").commit("boundary, also before", when=datetime(2025, 6, 1, tzinfo=UTC))
+    for month in (3, 5, 7):
+        repo.write("a", str(month)).commit(f"change {month}",
+                                           when=datetime(2026, month, 2, tzinfo=UTC))
+    clone = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "4", f"file://{repo.path}", str(clone)],
+                   check=True, env=repo.env)
+    code, report = scan_json(clone, capsys)
+    assert code == EXIT_OK
+    assert any(n.startswith("shallow clone:") for n in report["notes"])  # type: ignore[attr-defined]

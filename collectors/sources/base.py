@@ -34,6 +34,8 @@ class RepoInfo:
     branch: str | None
     bare: bool
     shallow: bool
+    shallow_boundary: frozenset[str] = frozenset()
+    """Commits whose parents a shallow clone does not have (git's ``shallow`` file)."""
     worktree: bool
     origin: str | None
     """``origin`` remote URL with credentials removed."""

@@ -78,11 +78,14 @@ class LocalSource:
         except git.GitCommandError:
             branch = None
         shallow = self._git.rev_parse("--is-shallow-repository").strip() == "true"
+        common = Path(getattr(repo, "common_dir", repo.git_dir)).resolve()
+        shallow_file = common / "shallow"  # shared by linked worktrees
+        boundary = (frozenset(shallow_file.read_text(encoding="ascii").split())
+                    if shallow and shallow_file.exists() else frozenset())
         try:
             origin: str | None = self._git.config("--get", "remote.origin.url")
         except git.GitCommandError:
             origin = None
-        common = Path(getattr(repo, "common_dir", repo.git_dir)).resolve()
         return RepoInfo(
             repo_id=f"local:{name}",
             path=str(root.resolve()),
@@ -91,6 +94,7 @@ class LocalSource:
             branch=branch or None,
             bare=repo.bare,
             shallow=shallow,
+            shallow_boundary=boundary,
             worktree=Path(repo.git_dir).resolve() != common,
             origin=sanitise_url(origin),
         )

@@ -204,11 +204,11 @@ def test_odd_messages_do_not_crash(matcher: Matcher, message: str) -> None:
 
 def window_of(commits: Sequence[CommitRecord], matcher: Matcher, *, shallow: bool = False,
               since: datetime = datetime(2025, 11, 1, tzinfo=UTC), signatures: str = "",
-              ) -> tuple[History, Attribution]:
+              boundary: frozenset[str] = frozenset()) -> tuple[History, Attribution]:
     """``collect`` with newest-first input, as the source streams it."""
     ordered = sorted(commits, key=lambda c: c.committed, reverse=True)
     return collect(ordered, matcher, since=since, until=AS_OF, shallow=shallow,
-                   signatures=signatures)
+                   signatures=signatures, boundary=boundary)
 
 
 def day(n: int, hour: int = 12) -> datetime:
@@ -272,16 +272,21 @@ def test_month_is_the_utc_month_of_the_commit_time(matcher: Matcher) -> None:
     assert history.oldest == "2026-02-01"
 
 
-@pytest.mark.parametrize(("shallow", "oldest", "truncated"), [
-    (False, day(1), False),
-    (True, day(1), True),  # the window starts 2025-11-01, before the oldest commit read
-    (True, datetime(2025, 10, 1, tzinfo=UTC), False),
-    (True, None, True),
+BOUNDARY = frozenset({"b" * 40})
+
+
+@pytest.mark.parametrize(("shallow", "oldest", "sha", "truncated"), [
+    (False, day(1), "a" * 40, False),
+    # the walk reached a commit whose parents the shallow clone lacks
+    (True, day(1), "b" * 40, True),
+    # a shallow clone deep enough for the window: its boundary lies beyond the window
+    (True, day(1), "a" * 40, False),
+    (True, None, "a" * 40, True),
 ])
-def test_truncated(matcher: Matcher, shallow: bool, oldest: datetime | None,
+def test_truncated(matcher: Matcher, shallow: bool, oldest: datetime | None, sha: str,
                    truncated: bool) -> None:
-    commits = [] if oldest is None else [record(when=oldest)]
-    history, attribution = window_of(commits, matcher, shallow=shallow)
+    commits = [] if oldest is None else [record(when=oldest, sha=sha)]
+    history, attribution = window_of(commits, matcher, shallow=shallow, boundary=BOUNDARY)
     assert (history.shallow, history.truncated) == (shallow, truncated)
     if oldest is None:
         assert (history.commits, history.oldest, attribution.share) == (0, None, 0.0)
