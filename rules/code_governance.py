@@ -12,7 +12,7 @@ from rules.queries import (
     paths,
 )
 from rules.registry import rule
-from scanner.evidence import Evidence, Facts
+from scanner.evidence import Evidence, Facts, UnknownReason
 from scanner.model import Outcome
 from scanner.payloads import (
     BranchRules,
@@ -161,11 +161,14 @@ def no_admin_bypass(facts: Facts) -> Outcome:
         return found
     rules = found.payload
     humans = [a for a in rules.bypass_actors if not a.endswith("[bot]")]
-    if rules.enforce_admins and not humans:
+    if humans:
+        return Outcome.unmet(f"bypass actors: {', '.join(humans)}", found)
+    if rules.enforce_admins is None:
+        return Outcome.unknown("whether administrators can bypass is visible to repository "
+                               "admins only", found, reason=UnknownReason.FORBIDDEN)
+    if rules.enforce_admins:
         return Outcome.met("enforced for administrators, no human bypass actors", found)
-    why = "not enforced for administrators" if not rules.enforce_admins else (
-        f"bypass actors: {', '.join(humans)}")
-    return Outcome.unmet(why, found)
+    return Outcome.unmet("not enforced for administrators", found)
 
 
 @rule("CLG-5a")

@@ -436,12 +436,21 @@ class BranchRules:
     code_owner_review: bool
     dismiss_stale_approvals: bool
     required_checks: tuple[str, ...]
-    enforce_admins: bool
+    enforce_admins: bool | None
+    """Rules apply to administrators too; None when this token cannot see it (bypass lists
+    and classic admin enforcement are visible to repository admins only)."""
     bypass_actors: tuple[str, ...]
+    """Who may bypass the rules (``[bot]`` suffix for apps/bots), sorted."""
     signed_commits: bool
     protected_paths: tuple[str, ...]
     org_level: bool
     """Some of these rules come from organisation/group level."""
+    sources: tuple[str, ...] = ()
+    """Where the rules come from, sorted: ``classic``, ``ruleset:NAME``, ``org-ruleset:NAME``
+    (GitHub) or ``protected-branch`` (GitLab)."""
+    unavailable: str | None = None
+    """Why the platform offers no such rules for this repository (plan or product), as the
+    platform said it; the fields above then describe the absence of any rule."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -463,6 +472,10 @@ class ReviewHistory:
     merged: int
     ai_merged: int
     ai_human_approved: int
+    ai_unapproved: tuple[int, ...] = ()
+    """Numbers of AI-attributed PRs/MRs merged without another human's approval, ascending."""
+    window_complete: bool = True
+    """False when the platform listed fewer merged PRs/MRs than the window holds."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -149,6 +149,10 @@ ROWS: list[Row] = [
         lambda: scan(branch_rules(enforce_admins=True,
                                   bypass_actors=("Team:release-managers", "renovate[bot]"))),
         UNMET, says=("Team:release-managers",)),
+    Row("CLG-4d", "admin enforcement not visible to this token",
+        lambda: scan(branch_rules(enforce_admins=None)), UNKNOWN, UnknownReason.FORBIDDEN),
+    Row("CLG-4d", "a human may bypass even though admin enforcement is not visible",
+        lambda: scan(branch_rules(enforce_admins=None, bypass_actors=("alice",))), UNMET),
     # ------------------------------------------------------------------ CLG-5a
     Row("CLG-5a", "local scan", scan, UNKNOWN, UNSUPPORTED),
     Row("CLG-5a", "token may not read organisation rules",
