@@ -67,7 +67,7 @@ class GraphQLResult:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RepoMeta:
-    """One repository as the inventory lists it (REST ``minimal-repository``/``full-repository``)."""
+    """One repository as the inventory lists it (REST ``minimal-repository`` shape)."""
 
     owner: str
     name: str
