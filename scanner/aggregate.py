@@ -2,7 +2,9 @@
 
 Pure functions over the catalog and one repository's results. Every score is computed twice:
 with unknowns counted against (the floor) and in favour (the ceiling), so an unknown never
-silently lowers or raises a level; both are shown when they differ.
+silently lowers or raises a level; both are shown when they differ. Stage placement works on
+favourable/unfavourable/unknown per question, so :mod:`scanner.org` places an organisation
+with the same code.
 """
 
 from __future__ import annotations
@@ -67,14 +69,18 @@ def answer_of(question: Question, result: Result) -> Answer:
                   result=result)
 
 
-def _place(model: MaturityModel, answers: Sequence[Answer],
+Favourable = Mapping[str, bool | None]
+"""Per Model S question id: True favourable, False unfavourable, None unknown."""
+
+
+def _place(model: MaturityModel, favourable: Favourable,
            unknown_as: bool) -> tuple[int, list[bool]]:
     """Stage and per-stage "reached" flags with unknowns counted as ``unknown_as``."""
     reached = [False] * len(model.stages)
     stage = 1
     for index, spec in enumerate(model.stages):
-        values = [unknown_as if a.favourable is None else a.favourable
-                  for a in answers if a.stage == spec.number]
+        values = [unknown_as if favourable[q.id] is None else bool(favourable[q.id])
+                  for q in model.questions if q.stage == spec.number]
         if spec.counts == "unfavourable":
             trapped = sum(not v for v in values) >= spec.threshold
             reached[index] = True
@@ -88,38 +94,56 @@ def _place(model: MaturityModel, answers: Sequence[Answer],
     return stage, reached
 
 
+def place_stages(model: MaturityModel,
+                 favourable: Favourable) -> tuple[int, int, tuple[StageTally, ...]]:
+    """Floor stage, ceiling stage and per-stage tallies; shared by repositories and orgs."""
+    floor, floor_reached = _place(model, favourable, unknown_as=False)
+    ceiling, ceiling_reached = _place(model, favourable, unknown_as=True)
+    tallies = []
+    for index, spec in enumerate(model.stages):
+        mine = [favourable[q.id] for q in model.questions if q.stage == spec.number]
+        tallies.append(StageTally(
+            stage=spec.number, name=spec.name,
+            favourable=sum(v is True for v in mine),
+            unfavourable=sum(v is False for v in mine),
+            unknown=sum(v is None for v in mine),
+            threshold=spec.threshold, counts=spec.counts,
+            reached_floor=floor_reached[index], reached_ceiling=ceiling_reached[index]))
+    return floor, ceiling, tuple(tallies)
+
+
 def stage_placement(model: MaturityModel, results: Mapping[str, Result]) -> StagePlacement:
     """Model S placement: held at stage 1 by 2+ unfavourable answers, else climb by 3+ yes."""
     answers = tuple(answer_of(q, results[q.id]) for q in model.questions)
-    floor, floor_reached = _place(model, answers, unknown_as=False)
-    ceiling, ceiling_reached = _place(model, answers, unknown_as=True)
-    tallies = []
-    for index, spec in enumerate(model.stages):
-        mine = [a for a in answers if a.stage == spec.number]
-        tallies.append(StageTally(
-            stage=spec.number, name=spec.name,
-            favourable=sum(a.favourable is True for a in mine),
-            unfavourable=sum(a.favourable is False for a in mine),
-            unknown=sum(a.favourable is None for a in mine),
-            threshold=spec.threshold, counts=spec.counts,
-            reached_floor=floor_reached[index], reached_ceiling=ceiling_reached[index]))
+    floor, ceiling, tallies = place_stages(model, {a.result.id: a.favourable for a in answers})
     return StagePlacement(floor=floor, ceiling=ceiling, name=model.stages[floor - 1].name,
-                          tallies=tuple(tallies), answers=answers,
+                          tallies=tallies, answers=answers,
                           next_steps=stage_steps(model, answers, floor))
+
+
+def pending_questions(model: MaturityModel, favourable: Favourable,
+                      floor: int) -> tuple[Question, ...]:
+    """The questions holding back the next stage (or stage 1's exit): unfavourable first."""
+    stage_one = [favourable[q.id] for q in model.questions if q.stage == 1]
+    held = sum(v is not True for v in stage_one) >= model.stages[0].threshold
+    target = 1 if held else min(floor + 1, 5)
+    pending = [q for q in model.questions if q.stage == target and favourable[q.id] is not True]
+    pending.sort(key=lambda q: (favourable[q.id] is None, q.id))
+    return tuple(pending)
+
+
+def stage_advice(model: MaturityModel, floor: int) -> tuple[str, ...]:
+    """The source model's advice for leaving stage ``floor``, labelled with the move."""
+    if floor >= 5:
+        return ()
+    return tuple(f"Stage {floor} → {floor + 1}: {s}" for s in model.stages[floor - 1].next_steps)
 
 
 def stage_steps(model: MaturityModel, answers: Sequence[Answer], floor: int) -> tuple[str, ...]:
     """Actions towards the next stage: the questions holding the repository back, then advice."""
-    stage_one = [a for a in answers if a.stage == 1]
-    held = sum(a.favourable is not True for a in stage_one) >= model.stages[0].threshold
-    target = 1 if held else min(floor + 1, 5)
-    pending = [(a, q) for a, q in zip(answers, model.questions, strict=True)
-               if q.stage == target and a.favourable is not True]
-    pending.sort(key=lambda pair: (pair[0].favourable is None, pair[1].id))
-    steps = [f"{q.id}: {q.remediation}" for _, q in pending]
-    steps += [f"Stage {floor} → {floor + 1}: {s}" for s in model.stages[floor - 1].next_steps
-              if floor < 5]
-    return tuple(steps)
+    favourable = {a.result.id: a.favourable for a in answers}
+    steps = [f"{q.id}: {q.remediation}" for q in pending_questions(model, favourable, floor)]
+    return (*steps, *stage_advice(model, floor))
 
 
 def domain_steps(model: MaturityModel, scores: Sequence[DomainScore]) -> tuple[str, ...]:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from collectors.base import Collector, Context
 from collectors.registry import LOCAL
-from collectors.sources.base import Source
+from collectors.sources.base import Job, RepoUnavailable, Source
 from rules import RULES
 from rules.registry import Rule
 from scanner import __version__, aggregate
@@ -32,8 +34,18 @@ from scanner.evidence import (
     kind_of,
     make_evidence,
     make_gap,
+    redact,
 )
-from scanner.model import Outcome, RepoAssessment, Report, Result, Status
+from scanner.model import (
+    Outcome,
+    RepoAssessment,
+    RepoFailure,
+    Report,
+    Result,
+    Status,
+    Visibility,
+)
+from scanner.org import assess_org
 from scanner.payloads import (
     PLATFORM_KINDS,
     AiConfigFile,
@@ -44,7 +56,7 @@ from scanner.payloads import (
     RepoSnapshot,
 )
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 ENGINE = "engine@1"
 
 log = logging.getLogger(__name__)
@@ -81,6 +93,70 @@ def scan(source: Source, options: ScanOptions, *, progress: Progress | None = No
         partial=partial)
 
 
+class Reporter(Protocol):
+    """Progress of a multi-repository scan (a terminal bar, or log lines in CI)."""
+
+    def started(self, repo: str) -> None:
+        """A repository is being read."""
+
+    def step(self, repo: str, what: str) -> None:
+        """A repository moved on to the next collector."""
+
+    def finished(self, repo: str, outcome: str) -> None:
+        """A repository is done: its result in a few words, or why it failed."""
+
+
+def scan_many(target: str, batches: Iterable[Sequence[Job]], options: ScanOptions, *,
+              reporter: Reporter, collectors: Sequence[Collector], concurrency: int = 4,
+              preflight: Sequence[Visibility] = ()) -> Report:
+    """Scan many repositories (an organisation or group) and add the organisation view.
+
+    One repository failing never stops the scan: it is recorded as a failure and makes the
+    report partial. Batches are read one after the other so that per-batch platform data
+    (fetched ahead in bulk) is released once its repositories are assessed.
+    """
+    assessments: list[RepoAssessment] = []
+    failures: list[RepoFailure] = []
+    items: list[Item] = []
+
+    def run(job: Job) -> tuple[RepoAssessment, list[Item]] | RepoFailure:
+        reporter.started(job.repo_id)
+        try:
+            source = job.open()
+            result = assess(source, options, collectors,
+                            lambda msg: reporter.step(job.repo_id, msg))
+        except RepoUnavailable as exc:
+            failure = RepoFailure(repo=job.repo_id, reason=exc.reason, detail=redact(str(exc)))
+            reporter.finished(job.repo_id, f"not scanned: {failure.detail}")
+            return failure
+        repo = result[0]
+        reporter.finished(job.repo_id, f"Model D {repo.code}, Model S stage {repo.stage.floor}")
+        return result
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency),
+                            thread_name_prefix="aims-repo") as pool:
+        for batch in batches:
+            for outcome in pool.map(run, batch):
+                if isinstance(outcome, RepoFailure):
+                    failures.append(outcome)
+                else:
+                    assessments.append(outcome[0])
+                    items.extend(outcome[1])
+    assessments.sort(key=lambda a: a.repo)
+    failures.sort(key=lambda f: f.repo)
+    partial = bool(failures) or any(a.problems for a in assessments) or any(
+        isinstance(i, Evidence) and isinstance(i.payload, History) and i.payload.truncated
+        for i in items)
+    organisation = assess_org(options.catalog, target, assessments, failures)
+    return Report(
+        schema_version=SCHEMA_VERSION, tool_version=__version__,
+        catalog_version=options.catalog.version, as_of=options.as_of, since=options.since,
+        collectors=tuple(sorted([ENGINE, *(c.label for c in collectors)])),
+        repositories=tuple(assessments), evidence=tuple(sorted(items, key=lambda i: i.id)),
+        partial=partial, target=target, organisation=organisation,
+        failures=tuple(failures), preflight=tuple(preflight))
+
+
 def assess(source: Source, options: ScanOptions, collectors: Sequence[Collector],
            note: Progress) -> tuple[RepoAssessment, list[Item]]:
     """Collect, decide and aggregate for one repository."""
@@ -88,7 +164,8 @@ def assess(source: Source, options: ScanOptions, collectors: Sequence[Collector]
     context = Context(source=source, info=info, catalog=options.catalog, as_of=options.as_of,
                       since=options.since)
     note(f"{info.repo_id}: reading HEAD {info.head or '(no commits)'}")
-    items: list[Item] = [_snapshot(context), *_expected_gaps(context, options)]
+    produced = {kind for c in collectors for kind in c.kinds}
+    items: list[Item] = [_snapshot(context), *_expected_gaps(context, options, produced)]
     for collector in collectors:
         note(f"{info.repo_id}: {collector.name}")
         items.extend(run_collector(collector, context))
@@ -165,14 +242,14 @@ def _snapshot(context: Context) -> Evidence[RepoSnapshot]:
                                                      info.tree))
 
 
-def _expected_gaps(context: Context, options: ScanOptions) -> list[Gap]:
-    """What a local scan cannot see by its nature, recorded so rules can cite it."""
+def _expected_gaps(context: Context, options: ScanOptions, produced: set[type]) -> list[Gap]:
+    """What this kind of scan cannot see by its nature, recorded so rules can cite it."""
     def gap(kind: str, reason: UnknownReason, detail: str) -> Gap:
         return make_gap(kind, reason, detail, context.provenance(ENGINE, f"scope:{kind}", None))
 
     gaps = [gap(kind_of(kind), UnknownReason.UNSUPPORTED,
                 f"not visible in a local scan: {_title(kind)[0].lower()}{_title(kind)[1:]}")
-            for kind in PLATFORM_KINDS]
+            for kind in PLATFORM_KINDS if kind not in produced]
     gaps.append(gap(CodeScan.KIND, UnknownReason.NOT_COLLECTED,
                     "the deep code scan (secrets and data flows in the code) is not part of "
                     "this version"))

@@ -171,6 +171,113 @@ class RepoAssessment:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class OrgAnswer:
+    """A Model S question answered for an organisation: a coverage figure over repositories."""
+
+    id: str
+    stage: int
+    text: str
+    cutoff: str
+    """``most``, ``nearly_complete`` or ``almost_all``."""
+    threshold: float
+    strict: bool
+    """True when the share must be more than ``threshold``, False for at least."""
+    among: str
+    """``all`` repositories or only those with AI use (``ai_in_use``)."""
+    counted: int
+    """Repositories in the population measured."""
+    met: int
+    """Repositories with the favourable answer (observed or attested)."""
+    unmet: int
+    unknown: int
+    share_floor: float
+    """``met / counted`` (unknowns as unfavourable); 0 when nothing was counted."""
+    share_ceiling: float
+    """``(met + unknown) / counted`` (unknowns as favourable); 0 when nothing was counted."""
+    status: Status
+    """Met when the floor share reaches the cut-off, unmet when the ceiling share cannot."""
+    summary: str
+    lacking: tuple[str, ...]
+    """Repositories with the unfavourable answer, sorted."""
+    unknown_repos: tuple[str, ...]
+    """Repositories whose answer (or whose AI use, for ``ai_in_use``) is unknown, sorted."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrgStage:
+    """Model S placement of an organisation from its coverage answers, as for a repository."""
+
+    floor: int
+    ceiling: int
+    name: str
+    tallies: tuple[StageTally, ...]
+    next_steps: tuple[str, ...]
+    """Concrete actions towards the next stage, naming the repositories that lack them."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LevelRow:
+    """One repository's levels in both models, for the organisation overview."""
+
+    repo: str
+    code: str
+    code_ceiling: str
+    stage_floor: int
+    stage_ceiling: int
+    ai_in_use: bool | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DomainSpread:
+    """How many repositories sit at each floor level (1..5) of one Model D domain."""
+
+    id: str
+    name: str
+    repos_at_level: tuple[int, int, int, int, int]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrgAssessment:
+    """Everything decided about an organisation from its repositories' assessments."""
+
+    target: str
+    scanned: int
+    """Repositories assessed."""
+    failed: int
+    """Repositories that could not be scanned at all; never counted as unmet."""
+    answers: tuple[OrgAnswer, ...]
+    """Catalog order."""
+    stage: OrgStage
+    levels: tuple[LevelRow, ...]
+    """Sorted by repository."""
+    spread: tuple[DomainSpread, ...]
+    """Catalog order."""
+    ai_in_use: int
+    """Repositories where AI use was detected."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RepoFailure:
+    """A repository that could not be scanned at all (deleted since listing, clone refused)."""
+
+    repo: str
+    reason: UnknownReason
+    detail: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Visibility:
+    """Permission preflight: for how many repositories a kind of evidence is visible."""
+
+    evidence: str
+    """What is read, e.g. ``classic branch protection``."""
+    needs: str
+    """The permission that reveals it, e.g. ``repository admin``."""
+    visible: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Report:
     """The whole result of a run: the one value every renderer presents."""
 
@@ -183,3 +290,9 @@ class Report:
     repositories: tuple[RepoAssessment, ...]
     evidence: tuple[Evidence[object] | Gap, ...]
     partial: bool
+    target: str | None = None
+    """What was asked for (e.g. ``github:acme``); None for a local scan."""
+    organisation: OrgAssessment | None = None
+    """The organisation-level assessment of a multi-repository scan."""
+    failures: tuple[RepoFailure, ...] = ()
+    preflight: tuple[Visibility, ...] = ()

@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from scanner.catalog.errors import CatalogError
 
 _INDICATOR_ID = re.compile(r"^(CLG|ABC|GDA|TRA)-([2-5])[a-z]$")
 _QUESTION_ID = re.compile(r"^S([1-5])-Q([1-9])$")
+#: The seeds' coverage words, and whether each means "more than" (strict) or "at least".
+CUTOFFS = {"most": True, "nearly_complete": False, "almost_all": False}
+#: Which repositories an organisation-level answer is measured over.
+POPULATIONS = ("all", "ai_in_use")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,6 +66,24 @@ class Stage:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class OrgCoverage:
+    """How a question is answered for an organisation: a share of repositories and a cut-off."""
+
+    cutoff: str = "most"
+    """``most`` (more than 50 %), ``nearly_complete`` (at least 90 %) or ``almost_all``."""
+    threshold: Fraction = Fraction(1, 2)
+    """The cut-off as an exact share, from ``coverage`` in ``model.yaml``."""
+    strict: bool = True
+    """True when the share must be more than the threshold, False for at least."""
+    among: str = "all"
+    """``all`` scanned repositories, or only those where AI use was detected (``ai_in_use``)."""
+
+    def passes(self, share: Fraction) -> bool:
+        """Whether a share of favourable repositories reaches the cut-off."""
+        return share > self.threshold if self.strict else share >= self.threshold
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Question:
     """One Model S self-assessment question, answered from evidence where observable."""
 
@@ -73,6 +96,8 @@ class Question:
     """False for questions only a person can answer (attestation), marked (A) in the model."""
     rationale: str
     remediation: str
+    org: OrgCoverage = field(default_factory=OrgCoverage)
+    """How the question is answered over an organisation's repositories."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -140,7 +165,8 @@ def load_model(raw: Any) -> MaturityModel:
     stages = tuple(_stage(_mapping(s, "stage")) for s in _list(root.get("stages"), "stages"))
     if [s.number for s in stages] != [1, 2, 3, 4, 5]:
         raise CatalogError("model.yaml: stages must be 1..5 in order")
-    questions = tuple(_question(_mapping(q, "question"))
+    coverage = _coverage(_mapping(root.get("coverage"), "coverage"))
+    questions = tuple(_question(_mapping(q, "question"), coverage)
                       for q in _list(root.get("questions"), "questions"))
     ids = [i.id for i in indicators] + [q.id for q in questions]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
@@ -150,10 +176,9 @@ def load_model(raw: Any) -> MaturityModel:
         levels = {i.level for i in indicators if i.domain == domain.id}
         if levels != {2, 3, 4, 5}:
             raise CatalogError(f"model.yaml: {domain.id} needs indicators at levels 2-5")
-    coverage = _mapping(root.get("coverage"), "coverage")
     return MaturityModel(
         domains=domains, indicators=indicators, stages=stages, questions=questions,
-        coverage={str(k): float(v) for k, v in coverage.items()},
+        coverage={k: float(v) for k, v in coverage.items()},
         attestation_max_age_days=int(root.get("attestation_max_age_days", 90)),
     )
 
@@ -204,7 +229,34 @@ def _stage(entry: Mapping[str, Any]) -> Stage:
                  next_steps=steps)
 
 
-def _question(entry: Mapping[str, Any]) -> Question:
+def _coverage(raw: Mapping[str, Any]) -> dict[str, Fraction]:
+    """The cut-off shares, exact (``0.9`` is 9/10) so boundaries compare without rounding."""
+    if set(raw) != set(CUTOFFS):
+        raise CatalogError(f"coverage: needs exactly {sorted(CUTOFFS)}, got {sorted(raw)}")
+    shares = {}
+    for name, value in raw.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+            raise CatalogError(f"coverage.{name}: must be a share between 0 and 1")
+        shares[str(name)] = Fraction(str(value))
+    return shares
+
+
+def _org(entry: Mapping[str, Any], ident: str, coverage: Mapping[str, Fraction]) -> OrgCoverage:
+    raw = _mapping(entry.get("org", {}), f"{ident}: org")
+    unknown = sorted(set(raw) - {"cutoff", "among"})
+    if unknown:
+        raise CatalogError(f"{ident}: org has unknown keys {unknown}")
+    cutoff = raw.get("cutoff", "most")
+    if cutoff not in CUTOFFS:
+        raise CatalogError(f"{ident}: org.cutoff must be one of {sorted(CUTOFFS)}")
+    among = raw.get("among", "all")
+    if among not in POPULATIONS:
+        raise CatalogError(f"{ident}: org.among must be one of {list(POPULATIONS)}")
+    return OrgCoverage(cutoff=cutoff, threshold=coverage[cutoff], strict=CUTOFFS[cutoff],
+                       among=among)
+
+
+def _question(entry: Mapping[str, Any], coverage: Mapping[str, Fraction]) -> Question:
     ident = _text(entry, "id", "question")
     match = _QUESTION_ID.match(ident)
     if not match:
@@ -218,4 +270,5 @@ def _question(entry: Mapping[str, Any]) -> Question:
     return Question(id=ident, stage=int(match.group(1)), text=_text(entry, "text", ident),
                     favourable=favourable, observable=observable,
                     rationale=_text(entry, "rationale", ident),
-                    remediation=_text(entry, "remediation", ident))
+                    remediation=_text(entry, "remediation", ident),
+                    org=_org(entry, ident, coverage))

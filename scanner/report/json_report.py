@@ -2,7 +2,9 @@
 
 Two scans of the same repository with the same ``--as-of`` give byte-identical output: ids
 derive from content, lists are in catalog or id order, keys are sorted, and the only clock
-is ``as_of``.
+is ``as_of``. A multi-repository scan adds its ``target``, the ``organisation`` view,
+the repositories that could not be scanned (``failures``) and the permission ``preflight``;
+a local scan has them null or empty.
 """
 
 from __future__ import annotations
@@ -100,6 +102,10 @@ def as_dict(report: Report) -> dict[str, Any]:
         "partial": report.partial,
         "repositories": [_repository(r) for r in report.repositories],
         "evidence": [_item(i) for i in report.evidence],
+        "target": report.target,
+        "organisation": _jsonable(report.organisation),
+        "failures": _jsonable(sorted(report.failures, key=lambda f: f.repo)),
+        "preflight": _jsonable(sorted(report.preflight, key=lambda v: (v.evidence, v.needs))),
     }
 
 

@@ -1,5 +1,10 @@
 """The terminal report: the four-number code, the stage, what decided them, next steps.
 
+A multi-repository report shows first what the token could see, then the organisation:
+its stage from coverage answers, a table of repositories by level, the spread of each
+domain's levels and the repositories that could not be scanned; per-repository detail
+only when asked for.
+
 Readable in 80 columns, wrapped with hanging indents and without trailing spaces so the
 text diffs cleanly. Every untrusted string (paths, summaries built from file content) is
 printed as plain text: rich markup is never interpreted and control characters are
@@ -16,7 +21,16 @@ from rich.console import Console
 from rich.text import Text
 
 from scanner.evidence import Gap
-from scanner.model import DomainScore, RepoAssessment, Report, Result, StagePlacement, Status
+from scanner.model import (
+    DomainScore,
+    OrgAssessment,
+    RepoAssessment,
+    Report,
+    Result,
+    StagePlacement,
+    StageTally,
+    Status,
+)
 from scanner.report.json_report import stamp
 
 SYMBOL = {Status.MET: "✓", Status.UNMET: "✗", Status.UNKNOWN: "?", Status.ATTESTED: "A"}
@@ -24,6 +38,9 @@ STYLE = {Status.MET: "green", Status.UNMET: "red", Status.UNKNOWN: "yellow",
          Status.ATTESTED: "cyan"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 TOP_STEPS = 5
+#: Whether an organisation answer reached its cut-off.
+REACHED = {Status.MET: "yes", Status.UNMET: "no", Status.UNKNOWN: "unknown"}
+AI = {True: "yes", False: "no", None: "unknown"}
 
 
 def clean(text: str) -> str:
@@ -61,6 +78,20 @@ class Writer:
         """An empty line."""
         self.console.print()
 
+    def row(self, cells: tuple[str, ...], widths: tuple[int, ...], *, indent: int = 1,
+            style: str | None = None) -> None:
+        """One table row: cells padded (or cut with an ellipsis) to ``widths``; a negative
+        width right-aligns."""
+        parts = [_fit(cell, abs(w)).rjust(-w) if w < 0 else _fit(cell, w).ljust(w)
+                 for cell, w in zip(cells, widths, strict=True)]
+        self.console.print(Text((" " * indent + "  ".join(parts)).rstrip(), style=style or ""))
+
+
+def _fit(text: str, width: int) -> str:
+    """Untrusted text cut to ``width`` characters, ending in an ellipsis when cut."""
+    text = clean(text)
+    return text if len(text) <= width else text[:width - 1] + "…"
+
 
 def _level(floor: int, ceiling: int) -> str:
     return str(floor) if floor == ceiling else f"{floor} (ceiling {ceiling})"
@@ -76,18 +107,25 @@ def _domain(out: Writer, score: DomainScore, detail: bool) -> None:
             out.result(row.result, row.title, indent=3)
 
 
+def _stage_line(out: Writer, floor: int, ceiling: int, name: str) -> None:
+    above = f" (ceiling {ceiling})" if ceiling != floor else ""
+    out.line(f"{floor} {name}{above}", lead="Model S, security stage: ", lead_style="bold")
+
+
+def _tally(out: Writer, tally: StageTally, subject: str) -> None:
+    rule = (f"{tally.threshold}+ unfavourable keep {subject} at stage 1"
+            if tally.counts == "unfavourable" else f"{tally.threshold}+ favourable needed")
+    out.line(f"Stage {tally.stage} {tally.name}: {tally.favourable} favourable, "
+             f"{tally.unfavourable} unfavourable, {tally.unknown} unknown ({rule})",
+             indent=1, style="bold")
+
+
 def _stage(out: Writer, stage: StagePlacement, detail: bool) -> None:
-    ceiling = f" (ceiling {stage.ceiling})" if stage.ceiling != stage.floor else ""
-    out.line(f"{stage.floor} {stage.name}{ceiling}", lead="Model S, security stage: ",
-             lead_style="bold")
+    _stage_line(out, stage.floor, stage.ceiling, stage.name)
     for tally in stage.tallies:
         if not (detail or tally.stage <= stage.floor + 1):
             continue
-        rule = (f"{tally.threshold}+ unfavourable keep a repository at stage 1"
-                if tally.counts == "unfavourable" else f"{tally.threshold}+ favourable needed")
-        out.line(f"Stage {tally.stage} {tally.name}: {tally.favourable} favourable, "
-                 f"{tally.unfavourable} unfavourable, {tally.unknown} unknown ({rule})",
-                 indent=1, style="bold")
+        _tally(out, tally, "a repository")
         for answer in stage.answers:
             if answer.stage == tally.stage:
                 out.result(answer.result, answer.text, indent=3, tail=f" → {answer.answer}")
@@ -100,8 +138,7 @@ def _repository(out: Writer, report: Report, repo: RepoAssessment, detail: bool)
     if repo.origin:
         out.line(f"origin {clean(repo.origin)}")
     out.line(f"as of {stamp(report.as_of)[:10]}, history since {stamp(report.since)[:10]}")
-    ai = {True: "yes", False: "no", None: "unknown"}[repo.ai_in_use]
-    out.line(f"AI in use: {ai} ({clean(repo.ai_in_use_basis)})")
+    out.line(f"AI in use: {AI[repo.ai_in_use]} ({clean(repo.ai_in_use_basis)})")
     out.blank()
     ceiling = f" (ceiling {repo.code_ceiling})" if repo.code_ceiling != repo.code else ""
     out.line(f"{repo.code}{ceiling}", lead="Model D, governance domains: ", lead_style="bold")
@@ -109,12 +146,7 @@ def _repository(out: Writer, report: Report, repo: RepoAssessment, detail: bool)
         _domain(out, score, detail)
     out.blank()
     _stage(out, repo.stage, detail)
-    steps = repo.next_steps if detail else repo.next_steps[:TOP_STEPS]
-    if steps:
-        out.blank()
-        out.line("Next steps:", style="bold")
-        for number, step in enumerate(steps, start=1):
-            out.line(clean(step), indent=1, hang=3, lead=f"{number}. ")
+    _steps(out, "Next steps:", repo.next_steps, detail)
     gaps = {i.id: i for i in report.evidence if isinstance(i, Gap)}
     if repo.problems:
         out.blank()
@@ -127,6 +159,79 @@ def _repository(out: Writer, report: Report, repo: RepoAssessment, detail: bool)
         out.line(clean(note), lead="Note: ", style="yellow")
 
 
+def _steps(out: Writer, heading: str, steps: tuple[str, ...], detail: bool) -> None:
+    shown = steps if detail else steps[:TOP_STEPS]
+    if shown:
+        out.blank()
+        out.line(heading, style="bold")
+        for number, step in enumerate(shown, start=1):
+            out.line(clean(step), indent=1, hang=3, lead=f"{number}. ")
+
+
+def _preflight(out: Writer, report: Report) -> None:
+    out.line("What this token can see:", style="bold")
+    for seen in sorted(report.preflight, key=lambda v: (v.evidence, v.needs)):
+        out.line(f"{clean(seen.evidence)} (needs {clean(seen.needs)}): {seen.visible} of "
+                 f"{seen.total} repositories", indent=1, lead="- ")
+    out.blank()
+
+
+def _org_stage(out: Writer, org: OrgAssessment, detail: bool) -> None:
+    stage = org.stage
+    _stage_line(out, stage.floor, stage.ceiling, stage.name)
+    for tally in stage.tallies:
+        if not (detail or tally.stage <= stage.floor + 1):
+            continue
+        _tally(out, tally, "an organisation")
+        for answer in org.answers:
+            if answer.stage == tally.stage:
+                out.line(f"{clean(answer.text)} {answer.summary}: {REACHED[answer.status]}",
+                         indent=3, lead=f"{SYMBOL[answer.status]} {answer.id} ",
+                         lead_style=STYLE[answer.status])
+
+
+def _levels(out: Writer, org: OrgAssessment) -> None:
+    out.line("Repositories by level (ceiling in brackets where unknowns leave it open):",
+             style="bold")
+    widths = (max(10, out.width - 36), 17, 5, 7)
+    out.row(("repository", "Model D", "stage", "AI use"), widths, style="dim")
+    for row in org.levels:
+        code = row.code if row.code == row.code_ceiling else f"{row.code} ({row.code_ceiling})"
+        stage = (str(row.stage_floor) if row.stage_floor == row.stage_ceiling
+                 else f"{row.stage_floor} ({row.stage_ceiling})")
+        out.row((row.repo, code, stage, AI[row.ai_in_use]), widths)
+
+
+def _spread(out: Writer, org: OrgAssessment) -> None:
+    out.line("Repositories at each Model D floor level, per domain:", style="bold")
+    widths = (out.width - 26, -3, -3, -3, -3, -3)
+    out.row(("domain", "1", "2", "3", "4", "5"), widths, style="dim")
+    for spread in org.spread:
+        out.row((f"{spread.id} {spread.name}", *map(str, spread.repos_at_level)), widths)
+
+
+def _organisation(out: Writer, report: Report, org: OrgAssessment, detail: bool) -> None:
+    failed = f", {org.failed} could not be scanned" if org.failed else ""
+    out.line(f"{clean(org.target)}: {org.scanned} repositories scanned{failed}", style="bold")
+    out.line(f"as of {stamp(report.as_of)[:10]}, history since {stamp(report.since)[:10]}")
+    out.line(f"AI in use: detected in {org.ai_in_use} of {org.scanned} repositories")
+    out.blank()
+    _org_stage(out, org, detail)
+    _steps(out, "Next steps for the organisation:", org.stage.next_steps, detail)
+    out.blank()
+    _levels(out, org)
+    out.blank()
+    _spread(out, org)
+
+
+def _failures(out: Writer, report: Report) -> None:
+    out.blank()
+    out.line("Could not be scanned:", style="bold red")
+    for failure in sorted(report.failures, key=lambda f: f.repo):
+        out.line(f"{clean(failure.repo)}: {failure.reason.value}: {clean(failure.detail)}",
+                 indent=1, lead="- ")
+
+
 def render(report: Report, *, color: bool = False, width: int = 80, detail: bool = False) -> str:
     """The terminal report as text (ANSI colours only when ``color``)."""
     buffer = io.StringIO()
@@ -135,7 +240,20 @@ def render(report: Report, *, color: bool = False, width: int = 80, detail: bool
                       emoji=False, soft_wrap=True, legacy_windows=False)
     out = Writer(console, width)
     out.line(f"aims {report.tool_version}, catalog {report.catalog_version}", style="dim")
-    for repo in report.repositories:
+    if report.preflight:
+        _preflight(out, report)
+    repositories = report.repositories
+    if report.organisation is not None:
+        _organisation(out, report, report.organisation, detail)
+        repositories = report.repositories if detail else ()
+    if report.failures:
+        _failures(out, report)
+    if report.organisation is not None:
+        out.blank()
+        if not detail:
+            out.line("Per-repository detail: run with --verbose, or see the JSON report.",
+                     style="dim")
+    for repo in repositories:
         _repository(out, report, repo, detail)
         out.blank()
     legend = "✓ met  ✗ unmet  ? unknown  A attested"
