@@ -8,14 +8,24 @@ Platform settings are not here: they belong to the platform collectors.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple, Protocol
 
+from scanner.evidence import UnknownReason
+
 
 class SourceError(Exception):
     """The target cannot be read as a repository at all (a usage or input error)."""
+
+
+class RepoUnavailable(SourceError):
+    """One repository of a multi-repository scan cannot be read; the others go on."""
+
+    def __init__(self, message: str, reason: UnknownReason) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class Unreadable(Exception):
@@ -128,3 +138,12 @@ class Source(Protocol):
     def history_command(self, since: datetime, until: datetime) -> str:
         """The git command a person can run to re-check the history window by hand."""
         ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Job:
+    """One repository of a multi-repository scan; ``open`` may fail for it alone
+    (:class:`RepoUnavailable`) without stopping the others."""
+
+    repo_id: str
+    open: Callable[[], Source]
