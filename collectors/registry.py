@@ -1,8 +1,17 @@
-"""The collectors a local scan runs, in order (explicit; no discovery magic)."""
+"""The collectors each kind of scan runs, in order (explicit; no discovery magic)."""
 
 from __future__ import annotations
 
-from collectors import ai_config, artifacts, attribution, ci, codeowners, hooks, policies
+from collectors import (
+    ai_config,
+    artifacts,
+    attribution,
+    ci,
+    codeowners,
+    github_platform,
+    hooks,
+    policies,
+)
 from collectors.base import Collector
 
 LOCAL: tuple[Collector, ...] = (
@@ -14,3 +23,6 @@ LOCAL: tuple[Collector, ...] = (
     artifacts.COLLECTOR,
     attribution.COLLECTOR,
 )
+
+#: A GitHub scan reads the same files and history from a clone, plus the platform.
+GITHUB: tuple[Collector, ...] = (*LOCAL, *github_platform.GITHUB)

@@ -122,9 +122,13 @@ def owners_must_approve(facts: Facts) -> Outcome:
     rules = found.payload
     missing = [name for name, on in (("code owner review", rules.code_owner_review),
                                      ("stale approval dismissal", rules.dismiss_stale_approvals))
-               if not on]
+               if on is False]
     if missing:
         return Outcome.unmet(f"not enabled: {', '.join(missing)}", found)
+    if rules.dismiss_stale_approvals is None:
+        return Outcome.unknown("owner review required; whether stale approvals are dismissed "
+                               "is visible to repository admins only", found,
+                               reason=UnknownReason.NOT_PERMITTED)
     # Required owner review enforces nothing without a CODEOWNERS file naming owners.
     owners = observed(facts, CodeOwners)
     if isinstance(owners, Outcome):
@@ -165,7 +169,7 @@ def no_admin_bypass(facts: Facts) -> Outcome:
         return Outcome.unmet(f"bypass actors: {', '.join(humans)}", found)
     if rules.enforce_admins is None:
         return Outcome.unknown("whether administrators can bypass is visible to repository "
-                               "admins only", found, reason=UnknownReason.FORBIDDEN)
+                               "admins only", found, reason=UnknownReason.NOT_PERMITTED)
     if rules.enforce_admins:
         return Outcome.met("enforced for administrators, no human bypass actors", found)
     return Outcome.unmet("not enforced for administrators", found)

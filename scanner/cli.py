@@ -132,8 +132,27 @@ def cli() -> None:
         fail(problem)
 
 
+def default_cache_dir() -> Path:
+    """The user cache directory (XDG on Linux, ~/Library/Caches on macOS)."""
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "aims"
+    base = os.environ.get("XDG_CACHE_HOME") or os.environ.get("LOCALAPPDATA")
+    return (Path(base) if base else Path.home() / ".cache") / "aims"
+
+
+def read_token(token_env: str | None) -> str:
+    """The token from ``--token-env NAME``, else GITHUB_TOKEN, else GH_TOKEN (never echoed)."""
+    names = [token_env] if token_env else ["GITHUB_TOKEN", "GH_TOKEN"]
+    for name in names:
+        value = os.environ.get(name, "").strip()
+        if value:
+            return value
+    fail(f"no token: {' or '.join(names)} is not set (a GitHub scan needs a token; a local "
+         "scan of a clone does not)")
+
+
 @cli.command()
-@click.argument("path", default=".", type=click.Path(path_type=Path))
+@click.argument("target", default=".")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]),
               help="Output format. Default: table on a terminal, json otherwise.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
@@ -148,13 +167,37 @@ def cli() -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Config file (YAML) extending the catalog: tools, signatures, "
                    "sensitive_paths.")
+@click.option("--token-env", metavar="NAME",
+              help="GitHub: read the token from this environment variable (default: "
+                   "GITHUB_TOKEN, then GH_TOKEN).")
+@click.option("--github-url", envvar="AIMS_GITHUB_URL", metavar="URL",
+              help="GitHub Enterprise Server API URL, e.g. https://ghe.example.com/api/v3 "
+                   "(default: from GH_HOST, else api.github.com).")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              envvar="AIMS_CACHE_DIR", help="Where clones and API answers are kept between "
+                                            "runs. Default: the user cache directory.")
+@click.option("--concurrency", type=click.IntRange(1, 16), default=4, show_default=True,
+              help="Repositories read at the same time.")
+@click.option("--include-archived", is_flag=True, help="Also scan archived repositories.")
+@click.option("--include-forks", is_flag=True, help="Also scan forks.")
+@click.option("--repos", "repo_globs", multiple=True, metavar="GLOB",
+              help="Only repositories whose name or owner/name matches (repeatable).")
 @click.option("-v", "--verbose", count=True, help="Show progress and every indicator; -vv "
                                                   "adds debug logs.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress messages; errors only.")
-def scan(path: Path, fmt: str | None, output: Path | None, since_text: str,
+def scan(target: str, fmt: str | None, output: Path | None, since_text: str,
          as_of_text: str | None, attestations: Path | None, config_path: Path | None,
-         verbose: int, quiet: bool) -> None:
-    """Scan the git repository at PATH (default: the current directory).
+         token_env: str | None, github_url: str | None, cache_dir: Path | None,
+         concurrency: int, include_archived: bool, include_forks: bool,
+         repo_globs: tuple[str, ...], verbose: int, quiet: bool) -> None:
+    """Scan TARGET: a local git repository (default: the current directory), or a GitHub
+    organisation or repository.
+
+    \b
+    Targets:
+      PATH                         a local clone; no token, nothing leaves the machine
+      github:ORG  github:ORG/REPO  GitHub (also https://github.com/ORG[/REPO]); needs a
+                                   token in GITHUB_TOKEN or GH_TOKEN
 
     \b
     Exit codes:
@@ -166,17 +209,11 @@ def scan(path: Path, fmt: str | None, output: Path | None, since_text: str,
     """
     logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.WARNING,
                         format="aims: %(levelname)s: %(message)s", stream=sys.stderr)
-    from collectors.sources.base import SourceError, Unreadable
-
     if shutil.which(os.environ.get("GIT_PYTHON_GIT_EXECUTABLE") or "git") is None:
         fail("git is not installed or not on PATH (set GIT_PYTHON_GIT_EXECUTABLE to use "
              "another git)")
-    from collectors.sources.local import LocalSource
-    from scanner.attest import AttestationError, load_attestations
+    from collectors.sources.github import api_url_for, parse_target
     from scanner.catalog import CatalogError, load_catalog
-    from scanner.engine import ScanOptions, file_digest
-    from scanner.engine import scan as run_scan
-    from scanner.report import json_report, table
 
     as_of = (parse_moment(as_of_text) if as_of_text
              else datetime.now(UTC).replace(microsecond=0))
@@ -185,40 +222,111 @@ def scan(path: Path, fmt: str | None, output: Path | None, since_text: str,
         catalog = load_catalog(read_config(config_path))
     except CatalogError as exc:
         fail(f"--config {config_path}: {exc}" if config_path else f"catalog: {exc}")
+    show_progress = not quiet and (verbose > 0 or sys.stderr.isatty())
+
+    def note(msg: str) -> None:
+        if show_progress:
+            click.echo(f"aims: {msg}", err=True)
+
+    github = parse_target(target, api_url_for(github_url, os.environ.get("GH_HOST")))
+    if github is not None:
+        from collectors.sources.github import Selection
+        from scanner.github_scan import GitHubRun, scan_github
+
+        token = read_token(token_env)
+        options = scan_options(catalog, as_of, since, attestations, None)
+        run = GitHubRun(target=github, token=token, cache_dir=cache_dir or default_cache_dir(),
+                        selection=Selection(include_archived=include_archived,
+                                            include_forks=include_forks, patterns=repo_globs),
+                        concurrency=concurrency)
+        report, stats = run_remote(lambda make: scan_github(run, options, note=note,
+                                                            make_reporter=make),
+                                   quiet=quiet, verbose=verbose)
+        note(f"GitHub API: {stats.requests} requests, {stats.not_modified} answered 304 (free), "
+             f"{stats.counted} counted against the rate limit, {stats.rate_limited} refused "
+             "for rate limits")
+    else:
+        report = scan_local(Path(target), catalog, as_of, since, attestations,
+                            note if show_progress else None)
+    emit(report, fmt, output, verbose=verbose, quiet=quiet)
+
+
+def scan_options(catalog: Any, as_of: datetime, since: datetime, attestations: Path | None,
+                 source: Any) -> Any:
+    """Scan options with the attestation file: ``--attestations``, else the repository's."""
+    from collectors.sources.base import Unreadable
+    from scanner.attest import AttestationError, load_attestations
+    from scanner.engine import ScanOptions, file_digest
+
+    data, name = None, None
+    if attestations is not None:
+        try:
+            data, name = attestations.read_bytes(), str(attestations)
+        except OSError as exc:
+            fail(f"--attestations {attestations}: {exc.strerror or exc}")
+    elif source is not None:
+        try:
+            data, _blob = source.read(IN_REPO_ATTESTATIONS, 1024 * 1024)
+            name = f"tree:{IN_REPO_ATTESTATIONS}"
+        except Unreadable:
+            pass
+    records: tuple[Any, ...] = ()
+    if data is not None:
+        try:
+            records = load_attestations(
+                data, known_ids=catalog.model.ids(), as_of=as_of,
+                max_age_days=catalog.model.attestation_max_age_days,
+                favourable_no={q.id for q in catalog.model.questions if q.favourable == "no"})
+        except AttestationError as exc:
+            fail(f"attestations {name}: {exc}")
+    return ScanOptions(catalog=catalog, as_of=as_of, since=since, attestations=records,
+                       attestation_file=name,
+                       attestation_digest=file_digest(data) if data is not None else None)
+
+
+def scan_local(path: Path, catalog: Any, as_of: datetime, since: datetime,
+               attestations: Path | None, progress: Any) -> Any:
+    """One local repository."""
+    from collectors.sources.base import SourceError
+    from collectors.sources.local import LocalSource
+    from scanner.engine import scan as run_scan
+
     try:
         source = LocalSource(path)
     except SourceError as exc:
         fail(str(exc))
+    return run_scan(source, scan_options(catalog, as_of, since, attestations, source),
+                    progress=progress)
 
-    attestation_data, attestation_name = None, None
-    if attestations is not None:
-        try:
-            attestation_data, attestation_name = attestations.read_bytes(), str(attestations)
-        except OSError as exc:
-            fail(f"--attestations {attestations}: {exc.strerror or exc}")
-    else:
-        try:
-            attestation_data, _blob = source.read(IN_REPO_ATTESTATIONS, 1024 * 1024)
-            attestation_name = f"tree:{IN_REPO_ATTESTATIONS}"
-        except Unreadable:
-            pass
-    records: tuple[Any, ...] = ()
-    if attestation_data is not None:
-        try:
-            records = load_attestations(
-                attestation_data, known_ids=catalog.model.ids(), as_of=as_of,
-                max_age_days=catalog.model.attestation_max_age_days,
-                favourable_no={q.id for q in catalog.model.questions if q.favourable == "no"})
-        except AttestationError as exc:
-            fail(f"attestations {attestation_name}: {exc}")
 
-    show_progress = not quiet and (verbose > 0 or sys.stderr.isatty())
-    progress = (lambda msg: click.echo(f"aims: {msg}", err=True)) if show_progress else None
-    options = ScanOptions(catalog=catalog, as_of=as_of, since=since, attestations=records,
-                          attestation_file=attestation_name,
-                          attestation_digest=(file_digest(attestation_data)
-                                              if attestation_data is not None else None))
-    report = run_scan(source, options, progress=progress)
+def run_remote(work: Any, *, quiet: bool, verbose: int) -> Any:
+    """Run a platform scan with a progress bar on a terminal, log lines otherwise."""
+    from collectors.sources.base import SourceError
+    from scanner.progress import BarReporter, LineReporter
+
+    bar = not quiet and not verbose and sys.stderr.isatty()
+    holder: list[BarReporter] = []
+
+    def make(total: int) -> Any:
+        if bar:
+            holder.append(BarReporter(total).__enter__())
+            return holder[0]
+        echo = (lambda _m: None) if quiet else (lambda m: click.echo(f"aims: {m}", err=True))
+        return LineReporter(echo, total, steps=verbose > 1)
+
+    try:
+        return work(make)
+    except SourceError as exc:
+        fail(str(exc))
+    finally:
+        for reporter in holder:
+            reporter.__exit__(None, None, None)
+
+
+def emit(report: Any, fmt: str | None, output: Path | None, *, verbose: int,
+         quiet: bool) -> None:
+    """Render the report, write it, and exit 3 when it is partial."""
+    from scanner.report import json_report, table
 
     chosen = fmt or ("table" if output is None and sys.stdout.isatty() else "json")
     if chosen == "json":
@@ -232,14 +340,22 @@ def scan(path: Path, fmt: str | None, output: Path | None, since_text: str,
     else:
         write_atomically(output, text)
         if not quiet:
-            repo = report.repositories[0]
-            click.echo(f"aims: {repo.repo}: Model D {repo.code}, Model S stage "
-                       f"{repo.stage.floor}; report written to {output}", err=True)
+            click.echo(f"aims: {summary_line(report)}; report written to {output}", err=True)
     if report.partial:
         if not quiet:
             click.echo("aims: partial result: some evidence could not be read (exit 3)",
                        err=True)
         sys.exit(EXIT_PARTIAL)
+
+
+def summary_line(report: Any) -> str:
+    """One line naming the result, for the terminal when the report goes to a file."""
+    organisation = getattr(report, "organisation", None)
+    if organisation is not None:
+        return (f"{organisation.target}: {len(report.repositories)} repositories, "
+                f"organisation stage {organisation.stage.floor}")
+    repo = report.repositories[0]
+    return f"{repo.repo}: Model D {repo.code}, Model S stage {repo.stage.floor}"
 
 
 @cli.command()

@@ -31,6 +31,8 @@ class UnknownReason(StrEnum):
     UNREADABLE = "unreadable"
     COLLECTOR_ERROR = "collector-error"
     NOT_OBSERVABLE = "not-observable"
+    NOT_PERMITTED = "not-permitted"
+    """This token's role cannot see it, as the preflight said (not a read failure)."""
     STALE_ATTESTATION = "stale-attestation"
 
 

@@ -434,7 +434,8 @@ class BranchRules:
     requires_pull_request: bool
     required_approvals: int
     code_owner_review: bool
-    dismiss_stale_approvals: bool
+    dismiss_stale_approvals: bool | None
+    """None when only the readers' view of classic protection was visible (no such field)."""
     required_checks: tuple[str, ...]
     enforce_admins: bool | None
     """Rules apply to administrators too; None when this token cannot see it (bypass lists

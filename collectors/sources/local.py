@@ -51,7 +51,13 @@ def sanitise_url(url: str | None) -> str | None:
 class LocalSource:
     """A :class:`~collectors.sources.base.Source` over a repository on disk."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, repo_id: str | None = None,
+                 origin: str | None = None) -> None:
+        """Open the repository at ``path``; ``repo_id``/``origin`` override what it reports.
+
+        The overrides let a cached clone of a platform repository report the platform's
+        identity (``github.com/acme/api``) instead of ``local:<directory name>``.
+        """
         target = Path(path).expanduser()
         if not target.exists():
             raise SourceError(f"{target}: no such file or directory")
@@ -64,11 +70,11 @@ class LocalSource:
         self._git = self._repo.git
         self._tree: tuple[TreeEntry, ...] | None = None
         self._by_path: dict[str, TreeEntry] = {}
-        self._info = self._describe()
+        self._info = self._describe(repo_id, origin)
 
     # ------------------------------------------------------------------ identity
 
-    def _describe(self) -> RepoInfo:
+    def _describe(self, repo_id: str | None, origin_url: str | None) -> RepoInfo:
         repo = self._repo
         head = self._rev_parse("HEAD^{commit}")
         root = Path(repo.git_dir if repo.bare else (repo.working_tree_dir or repo.git_dir))
@@ -82,12 +88,14 @@ class LocalSource:
         shallow_file = common / "shallow"  # shared by linked worktrees
         boundary = (frozenset(shallow_file.read_text(encoding="ascii").split())
                     if shallow and shallow_file.exists() else frozenset())
-        try:
-            origin: str | None = self._git.config("--get", "remote.origin.url")
-        except git.GitCommandError:
-            origin = None
+        origin = origin_url
+        if origin is None:
+            try:
+                origin = self._git.config("--get", "remote.origin.url")
+            except git.GitCommandError:
+                origin = None
         return RepoInfo(
-            repo_id=f"local:{name}",
+            repo_id=repo_id or f"local:{name}",
             path=str(root.resolve()),
             head=head,
             tree=self._rev_parse("HEAD^{tree}") if head else None,

@@ -126,6 +126,12 @@ ROWS: list[Row] = [
         says=("stale approval dismissal",)),
     Row("CLG-4b", "neither", lambda: scan(branch_rules()), UNMET,
         says=("code owner review", "stale approval dismissal")),
+    Row("CLG-4b", "owner review required, stale dismissal not visible to this token",
+        lambda: scan(branch_rules(code_owner_review=True, dismiss_stale_approvals=None),
+                     owners()), UNKNOWN, UnknownReason.NOT_PERMITTED),
+    Row("CLG-4b", "no owner review, stale dismissal not visible: unmet anyway",
+        lambda: scan(branch_rules(dismiss_stale_approvals=None)), UNMET,
+        says=("code owner review",)),
     # ------------------------------------------------------------------ CLG-4c
     Row("CLG-4c", "local scan", scan, UNKNOWN, UNSUPPORTED),
     Row("CLG-4c", "no merged AI-attributed PR in the window",
@@ -150,7 +156,7 @@ ROWS: list[Row] = [
                                   bypass_actors=("Team:release-managers", "renovate[bot]"))),
         UNMET, says=("Team:release-managers",)),
     Row("CLG-4d", "admin enforcement not visible to this token",
-        lambda: scan(branch_rules(enforce_admins=None)), UNKNOWN, UnknownReason.FORBIDDEN),
+        lambda: scan(branch_rules(enforce_admins=None)), UNKNOWN, UnknownReason.NOT_PERMITTED),
     Row("CLG-4d", "a human may bypass even though admin enforcement is not visible",
         lambda: scan(branch_rules(enforce_admins=None, bypass_actors=("alice",))), UNMET),
     # ------------------------------------------------------------------ CLG-5a

@@ -1,0 +1,82 @@
+"""A GitHub scan wired together: client, clone cache, read plan, engine.
+
+The CLI hands over parsed options; this module builds the pieces of
+:mod:`collectors.sources.github`, prints the permission preflight through ``note`` before
+any repository is read, and runs :func:`scanner.engine.scan_many` over the plan's batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from collectors.registry import GITHUB
+from collectors.sources.clone_cache import CloneCache, GitAuth
+from collectors.sources.etag_cache import EtagCache
+from collectors.sources.github import GitHubPlan, GitHubTarget, Selection, preflight
+from collectors.sources.github_api import ApiStats, GitHubApi
+from scanner.engine import Reporter, ScanOptions, scan_many
+from scanner.model import Report, Visibility
+
+Note = Callable[[str], None]
+MakeReporter = Callable[[int], Reporter]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GitHubRun:
+    """How to reach GitHub and what to keep between runs."""
+
+    target: GitHubTarget
+    token: str
+    cache_dir: Path
+    selection: Selection
+    concurrency: int = 4
+    max_wait: float = 900.0
+
+
+def scan_github(run: GitHubRun, options: ScanOptions, *, note: Note,
+                make_reporter: MakeReporter) -> tuple[Report, ApiStats]:
+    """Inventory, preflight, then every selected repository; the client's counters too."""
+    cache = EtagCache(run.cache_dir / "http-cache.sqlite")
+    api = GitHubApi(base_url=run.target.api_url, token=run.token, cache=cache,
+                    max_wait=run.max_wait, on_wait=note)
+    clones = CloneCache(run.cache_dir, auth=GitAuth(url_prefix=clone_prefix(run.target),
+                                                    token=run.token))
+    plan = GitHubPlan(api, run.target, clones, cache_root=run.cache_dir, selection=run.selection,
+                      since=options.since)
+    visibility = preflight(plan)
+    note(f"{run.target.label}: {len(plan.listed)} repositories listed, "
+         f"{len(plan.selected)} to scan" + (f", {len(plan.excluded)} excluded" if plan.excluded
+                                            else ""))
+    for excluded in plan.excluded:
+        note(f"  excluded {excluded.repo_id}: {excluded.why}")
+    for line in describe(visibility):
+        note(line)
+    reporter = make_reporter(len(plan.selected))
+    try:
+        report = scan_many(run.target.label, plan.batches(), options, reporter=reporter,
+                           collectors=GITHUB, concurrency=run.concurrency,
+                           preflight=visibility)
+    finally:
+        api.close()
+        cache.close()
+    return report, api.stats()
+
+
+def clone_prefix(target: GitHubTarget) -> str:
+    """The URL prefix git may send the token to: the instance's web host only."""
+    return f"https://{target.web_host}/"
+
+
+def describe(rows: tuple[Visibility, ...]) -> list[str]:
+    """The preflight as lines: what this token can and cannot see."""
+    lines = ["what this token can see:"]
+    for row in rows:
+        where = "organisation" if row.total == 1 and "organisation" in row.needs else \
+            "repositories"
+        seen = ("visible" if row.visible == row.total else
+                "not visible" if row.visible == 0 else "partly visible")
+        lines.append(f"  {row.evidence}: needs {row.needs} - {seen} "
+                     f"({row.visible} of {row.total} {where})")
+    return lines
