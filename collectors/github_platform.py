@@ -114,6 +114,10 @@ def _joined(*parts: str | None) -> str | None:
     return " + ".join(present) if present else None
 
 
+#: How GitHub refuses what a token's role may not read (it answers 404 to hide existence).
+ROLE_LIMITS = frozenset({UnknownReason.FORBIDDEN, UnknownReason.NOT_FOUND_OR_HIDDEN})
+
+
 def _failed(ctx: Context, label: str, kind: str, fetched: Fetched) -> Item:
     """The gap for an answer that could not be read."""
     error = fetched.error
@@ -239,10 +243,24 @@ def run_deploy_gates(ctx: Context) -> Iterator[Item]:
 def run_org_rules(ctx: Context) -> Iterator[Item]:
     """Organisation rulesets and default token permissions (none for a user's repository)."""
     handle = _handle(ctx)
-    if handle is None or handle.org is None:
+    if handle is None:
+        return
+    label = ORG_RULES.label
+    if handle.org is None:
+        yield make_gap(OrgRules.KIND, UnknownReason.UNSUPPORTED,
+                       "a repository of a user account: there are no organisation rules",
+                       ctx.provenance(label, handle.meta.raw_endpoint, None))
         return
     org: OrgData = handle.org
-    label = ORG_RULES.label
+    error = org.rulesets.error
+    if error is not None and error.reason in ROLE_LIMITS:
+        # The organisation was listed, so a 403/404 here is the token's role, as the
+        # preflight announced: an expected limit, not a failed read.
+        yield make_gap(OrgRules.KIND, UnknownReason.NOT_PERMITTED,
+                       f"organisation rulesets need an organisation owner's token (GitHub "
+                       f"answered {error.status}: {error.detail})",
+                       ctx.provenance(label, error.endpoint, None))
+        return
     if not org.rulesets.ok:
         yield _failed(ctx, label, OrgRules.KIND, org.rulesets)
         return

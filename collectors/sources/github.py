@@ -372,8 +372,9 @@ class GitHubSource(LocalSource):
         self.platform = handle
 
     def info(self) -> RepoInfo:
-        """The clone's identity, pointing at the repository on GitHub."""
-        return replace(super().info(), path=self.platform.meta.html_url or super().info().path)
+        """The repository on GitHub: the cache's bare clone is how it is read, not what it is."""
+        info = super().info()
+        return replace(info, path=self.platform.meta.html_url or info.path, bare=False)
 
 
 def repo_id_of(target: GitHubTarget, meta: RepoMeta) -> str:

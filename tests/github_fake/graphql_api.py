@@ -110,7 +110,10 @@ def connection(items_of: Callable[..., list[Any]]) -> Callable[..., dict[str, An
 
 def actor(login: str, *, bot: bool = False) -> dict[str, Any]:
     """A ``User`` or ``Bot`` (both ``Actor``)."""
+    # GitHub's databaseId is stable per account; a hash keeps fixtures reproducible.
+    database_id = int(hashlib.sha256(login.encode()).hexdigest()[:7], 16)
     return {"__typename": "Bot" if bot else "User", "login": login, "id": f"U_{login}",
+            "databaseId": database_id,
             "url": f"https://github.com/{login}", "resourcePath": f"/{login}",
             "avatarUrl": f"https://avatars.example/{login}"}
 
@@ -357,9 +360,11 @@ def pull_request_node(repo: FakeRepo, pr: dict[str, Any]) -> dict[str, Any]:
         oid = hashlib.sha1(f"{repo.name}#{pr['number']}:{i}:{message}".encode()).hexdigest()
         commits.append({"commit": {
             "__typename": "Commit", "id": f"C_{oid}", "oid": oid, "message": message,
-            "committedDate": merged_at,
+            "committedDate": merged_at, "authoredDate": merged_at,
             "author": {"email": email, "name": login or email.split("@")[0], "date": merged_at,
-                       "user": actor(login) if login else None}}})
+                       "user": actor(login) if login else None},
+            "committer": {"email": "noreply@github.com", "name": "GitHub", "date": merged_at,
+                          "user": None}}})
 
     def review_items(states: list[str] | None = None, author: str | None = None) -> list[Any]:
         return [{"state": state, "author": actor(login, bot=bot)}
