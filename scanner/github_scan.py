@@ -73,10 +73,8 @@ def describe(rows: tuple[Visibility, ...]) -> list[str]:
     """The preflight as lines: what this token can and cannot see."""
     lines = ["what this token can see:"]
     for row in rows:
-        where = "organisation" if row.total == 1 and "organisation" in row.needs else \
-            "repositories"
         seen = ("visible" if row.visible == row.total else
                 "not visible" if row.visible == 0 else "partly visible")
         lines.append(f"  {row.evidence}: needs {row.needs} - {seen} "
-                     f"({row.visible} of {row.total} {where})")
+                     f"({row.visible} of {row.total} {row.scope})")
     return lines

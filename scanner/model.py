@@ -275,6 +275,8 @@ class Visibility:
     """The permission that reveals it, e.g. ``repository admin``."""
     visible: int
     total: int
+    scope: str = "repositories"
+    """What ``total`` counts: ``repositories`` or ``organisation`` (one)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -535,9 +535,10 @@ def preflight(plan: GitHubPlan) -> tuple[Visibility, ...]:
         rows += [
             Visibility(evidence="organisation rulesets and required workflows",
                        needs="organisation owner (Administration: read)",
-                       visible=int(plan.org.rulesets.ok), total=1),
+                       visible=int(plan.org.rulesets.ok), total=1, scope="organisation"),
             Visibility(evidence="default workflow token permissions",
                        needs="organisation owner (Administration: read)",
-                       visible=int(plan.org.workflow_permissions.ok), total=1),
+                       visible=int(plan.org.workflow_permissions.ok), total=1,
+                       scope="organisation"),
         ]
     return tuple(rows)

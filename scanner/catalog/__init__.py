@@ -32,7 +32,7 @@ from scanner.catalog.tools import ToolCatalog, load_tools
 from scanner.yamlsafe import YamlError, load_yaml
 
 #: Bump when any catalog entry changes meaning; recorded in every report.
-CATALOG_VERSION = "2026.11.1"
+CATALOG_VERSION = "2026.11.2"
 
 __all__ = ["CATALOG_VERSION", "Catalog", "CatalogError", "load_catalog", "read_packaged"]
 

@@ -172,7 +172,7 @@ def _preflight(out: Writer, report: Report) -> None:
     out.line("What this token can see:", style="bold")
     for seen in sorted(report.preflight, key=lambda v: (v.evidence, v.needs)):
         out.line(f"{clean(seen.evidence)} (needs {clean(seen.needs)}): {seen.visible} of "
-                 f"{seen.total} repositories", indent=1, lead="- ")
+                 f"{seen.total} {seen.scope}", indent=1, lead="- ")
     out.blank()
 
 

@@ -514,7 +514,7 @@ def org(rulesets: Fetched, permissions: Fetched) -> OrgData:
 
 
 ORG_ROWS: dict[str, tuple[OrgData | None, Any]] = {
-    "user account: no organisation": (None, None),
+    "user account: no organisation": (None, UnknownReason.UNSUPPORTED),
     "rulesets and token defaults": (
         org(Fetched(endpoint=ORG_RULESETS, data=sample("org-rulesets.json"), etag='"r"'),
             Fetched(endpoint=ORG_TOKEN, data={"default_workflow_permissions": "read"},
@@ -529,7 +529,12 @@ ORG_ROWS: dict[str, tuple[OrgData | None, Any]] = {
         org(Fetched(endpoint=ORG_RULESETS,
                     error=failure(ORG_RULESETS, 403, UnknownReason.FORBIDDEN, "Must be an admin")),
             Fetched(endpoint=ORG_TOKEN, data={"default_workflow_permissions": "read"})),
-        UnknownReason.FORBIDDEN),
+        UnknownReason.NOT_PERMITTED),
+    "rulesets failed for another reason": (
+        org(Fetched(endpoint=ORG_RULESETS,
+                    error=failure(ORG_RULESETS, 502, UnknownReason.API_ERROR, "Server Error")),
+            Fetched(endpoint=ORG_TOKEN, data={"default_workflow_permissions": "read"})),
+        UnknownReason.API_ERROR),
 }
 
 
@@ -537,10 +542,10 @@ ORG_ROWS: dict[str, tuple[OrgData | None, Any]] = {
 def test_org_rules_collector(name: str, run: Any) -> None:
     data, expected = ORG_ROWS[name]
     items = run(handle(org=data, answers={RULES_PATH: [], SETUP_PATH: {"state": "configured"}}))
-    if data is None:
-        assert OrgRules.KIND not in items
-        return
     item = only(items, OrgRules.KIND)
+    if data is None:  # a user's repository: said, not silently missing
+        assert isinstance(item, Gap) and item.reason is expected
+        return
     assert item.provenance.locator.startswith(ORG_RULESETS)
     if isinstance(expected, UnknownReason):
         assert isinstance(item, Gap) and item.reason is expected
