@@ -86,6 +86,8 @@ def parse_target(text: str, api_url: str) -> GitHubTarget | None:
     """``github:ORG[/REPO]`` or a web URL of the GitHub instance; None if not a GitHub target."""
     match = _SHORT.match(text.strip())
     if match:
+        if {match.group(1), match.group(2)} & {".", ".."}:
+            return None  # not a GitHub name; it would walk the API path
         return GitHubTarget(api_url=api_url, owner=match.group(1),
                             repo=_strip_git(match.group(2)))
     parts = urlsplit(text.strip())
@@ -95,7 +97,8 @@ def parse_target(text: str, api_url: str) -> GitHubTarget | None:
     if parts.netloc not in ("github.com", "www.github.com", target.web_host):
         return None
     segments = [s for s in parts.path.split("/") if s]
-    if not segments or not re.fullmatch(_NAME, segments[0]):
+    if not segments or not all(re.fullmatch(_NAME, s) and s not in (".", "..")
+                               for s in segments[:2]):
         return None
     repo = _strip_git(segments[1]) if len(segments) > 1 else None
     return replace(target, owner=segments[0], repo=repo)
