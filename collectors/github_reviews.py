@@ -14,16 +14,12 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from collectors.attribution import Matcher, match_commit
 from collectors.sources.base import CommitRecord
-from collectors.sources.github_queries import mapping, nodes
+from collectors.sources.github_queries import mapping, moment, nodes
 from scanner.payloads import ReviewHistory
-
-#: The epoch stands in for a missing date (only false-positive windows read dates).
-_NO_DATE = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def parse_reviews(pulls: Sequence[Any], matcher: Matcher, *, complete: bool) -> ReviewHistory:
@@ -114,7 +110,7 @@ def _as_merge_commit(pull: Mapping[str, Any], trailers: TrailerReader) -> Commit
     body = str(pull.get("body") or "")
     message = f"Merge branch '{pull.get('headRefName') or ''}'\n\n{body}"
     forms = identities(mapping(pull.get("author"))) or ("",)
-    when = _moment(pull.get("mergedAt"))
+    when = moment(pull.get("mergedAt"))
     return CommitRecord("", 2, forms[0], "", forms[-1], "", when, when, trailers(body), message)
 
 
@@ -124,17 +120,9 @@ def _as_commit(commit: Mapping[str, Any], trailers: TrailerReader) -> CommitReco
     message = str(commit.get("message") or "")
     return CommitRecord(str(commit.get("oid") or ""), 1, _person(author),
                         str(author.get("email") or ""), _person(committer),
-                        str(committer.get("email") or ""), _moment(commit.get("authoredDate")),
-                        _moment(commit.get("committedDate")), trailers(message), message)
+                        str(committer.get("email") or ""), moment(commit.get("authoredDate")),
+                        moment(commit.get("committedDate")), trailers(message), message)
 
 
 def _person(person: Mapping[str, Any]) -> str:
     return f"{person.get('name') or ''} <{person.get('email') or ''}>"
-
-
-def _moment(value: Any) -> datetime:
-    """A GraphQL DateTime (``...Z``), or the epoch when missing or malformed."""
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return _NO_DATE

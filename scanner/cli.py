@@ -350,7 +350,7 @@ def emit(report: Any, fmt: str | None, output: Path | None, *, verbose: int,
 
 def summary_line(report: Any) -> str:
     """One line naming the result, for the terminal when the report goes to a file."""
-    organisation = getattr(report, "organisation", None)
+    organisation = report.organisation
     if organisation is not None:
         return (f"{organisation.target}: {len(report.repositories)} repositories, "
                 f"organisation stage {organisation.stage.floor}")

@@ -18,7 +18,7 @@ from typing import Protocol
 
 from collectors.base import Collector, Context
 from collectors.registry import LOCAL
-from collectors.sources.base import Job, RepoUnavailable, Source
+from collectors.sources.base import Job, RepoUnavailable, Source, SourceError
 from rules import RULES
 from rules.registry import Rule
 from scanner import __version__, aggregate
@@ -37,6 +37,7 @@ from scanner.evidence import (
     redact,
 )
 from scanner.model import (
+    OrgAssessment,
     Outcome,
     RepoAssessment,
     RepoFailure,
@@ -82,15 +83,25 @@ def scan(source: Source, options: ScanOptions, *, progress: Progress | None = No
     """Scan one repository and build the report."""
     note = progress or (lambda _msg: None)
     assessment, items = assess(source, options, collectors, note)
-    partial = bool(assessment.problems) or any(
+    return _report(options, collectors, [assessment], items)
+
+
+def _report(options: ScanOptions, collectors: Sequence[Collector],
+            assessments: Sequence[RepoAssessment], items: Sequence[Item], *,
+            target: str | None = None, organisation: OrgAssessment | None = None,
+            failures: Sequence[RepoFailure] = (), preflight: Sequence[Visibility] = ()
+            ) -> Report:
+    """The report of one or many repositories; partial when anything could not be read."""
+    partial = bool(failures) or any(a.problems for a in assessments) or any(
         isinstance(i, Evidence) and isinstance(i.payload, History) and i.payload.truncated
         for i in items)
     return Report(
         schema_version=SCHEMA_VERSION, tool_version=__version__,
         catalog_version=options.catalog.version, as_of=options.as_of, since=options.since,
         collectors=tuple(sorted([ENGINE, *(c.label for c in collectors)])),
-        repositories=(assessment,), evidence=tuple(sorted(items, key=lambda i: i.id)),
-        partial=partial)
+        repositories=tuple(assessments), evidence=tuple(sorted(items, key=lambda i: i.id)),
+        partial=partial, target=target, organisation=organisation, failures=tuple(failures),
+        preflight=tuple(preflight))
 
 
 class Reporter(Protocol):
@@ -125,8 +136,9 @@ def scan_many(target: str, batches: Iterable[Sequence[Job]], options: ScanOption
             source = job.open()
             result = assess(source, options, collectors,
                             lambda msg: reporter.step(job.repo_id, msg))
-        except RepoUnavailable as exc:
-            failure = RepoFailure(repo=job.repo_id, reason=exc.reason, detail=redact(str(exc)))
+        except SourceError as exc:  # this repository only; the scan goes on
+            reason = exc.reason if isinstance(exc, RepoUnavailable) else UnknownReason.UNREADABLE
+            failure = RepoFailure(repo=job.repo_id, reason=reason, detail=redact(str(exc)))
             reporter.finished(job.repo_id, f"not scanned: {failure.detail}")
             return failure
         repo = result[0]
@@ -144,17 +156,9 @@ def scan_many(target: str, batches: Iterable[Sequence[Job]], options: ScanOption
                     items.extend(outcome[1])
     assessments.sort(key=lambda a: a.repo)
     failures.sort(key=lambda f: f.repo)
-    partial = bool(failures) or any(a.problems for a in assessments) or any(
-        isinstance(i, Evidence) and isinstance(i.payload, History) and i.payload.truncated
-        for i in items)
-    organisation = assess_org(options.catalog, target, assessments, failures)
-    return Report(
-        schema_version=SCHEMA_VERSION, tool_version=__version__,
-        catalog_version=options.catalog.version, as_of=options.as_of, since=options.since,
-        collectors=tuple(sorted([ENGINE, *(c.label for c in collectors)])),
-        repositories=tuple(assessments), evidence=tuple(sorted(items, key=lambda i: i.id)),
-        partial=partial, target=target, organisation=organisation,
-        failures=tuple(failures), preflight=tuple(preflight))
+    return _report(options, collectors, assessments, items, failures=failures, target=target,
+                   organisation=assess_org(options.catalog, target, assessments, failures),
+                   preflight=preflight)
 
 
 def assess(source: Source, options: ScanOptions, collectors: Sequence[Collector],

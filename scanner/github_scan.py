@@ -16,10 +16,9 @@ from collectors.sources.clone_cache import CloneCache, GitAuth
 from collectors.sources.etag_cache import EtagCache
 from collectors.sources.github import GitHubPlan, GitHubTarget, Selection, preflight
 from collectors.sources.github_api import ApiStats, GitHubApi
-from scanner.engine import Reporter, ScanOptions, scan_many
+from scanner.engine import Progress, Reporter, ScanOptions, scan_many
 from scanner.model import Report, Visibility
 
-Note = Callable[[str], None]
 MakeReporter = Callable[[int], Reporter]
 
 
@@ -35,7 +34,7 @@ class GitHubRun:
     max_wait: float = 900.0
 
 
-def scan_github(run: GitHubRun, options: ScanOptions, *, note: Note,
+def scan_github(run: GitHubRun, options: ScanOptions, *, note: Progress,
                 make_reporter: MakeReporter) -> tuple[Report, ApiStats]:
     """Inventory, preflight, then every selected repository; the client's counters too."""
     cache = EtagCache(run.cache_dir / "http-cache.sqlite")
@@ -43,21 +42,20 @@ def scan_github(run: GitHubRun, options: ScanOptions, *, note: Note,
                     max_wait=run.max_wait, on_wait=note)
     clones = CloneCache(run.cache_dir, auth=GitAuth(url_prefix=clone_prefix(run.target),
                                                     token=run.token))
-    plan = GitHubPlan(api, run.target, clones, cache_root=run.cache_dir, selection=run.selection,
-                      since=options.since)
-    visibility = preflight(plan)
-    note(f"{run.target.label}: {len(plan.listed)} repositories listed, "
-         f"{len(plan.selected)} to scan" + (f", {len(plan.excluded)} excluded" if plan.excluded
-                                            else ""))
-    for excluded in plan.excluded:
-        note(f"  excluded {excluded.repo_id}: {excluded.why}")
-    for line in describe(visibility):
-        note(line)
-    reporter = make_reporter(len(plan.selected))
     try:
-        report = scan_many(run.target.label, plan.batches(), options, reporter=reporter,
-                           collectors=GITHUB, concurrency=run.concurrency,
-                           preflight=visibility)
+        plan = GitHubPlan(api, run.target, clones, cache_root=run.cache_dir,
+                          selection=run.selection, since=options.since)
+        visibility = preflight(plan)
+        note(f"{run.target.label}: {len(plan.listed)} repositories listed, "
+             f"{len(plan.selected)} to scan"
+             + (f", {len(plan.excluded)} excluded" if plan.excluded else ""))
+        for excluded in plan.excluded:
+            note(f"  excluded {excluded.repo_id}: {excluded.why}")
+        for line in describe(visibility):
+            note(line)
+        report = scan_many(run.target.label, plan.batches(), options,
+                           reporter=make_reporter(len(plan.selected)), collectors=GITHUB,
+                           concurrency=run.concurrency, preflight=visibility)
     finally:
         api.close()
         cache.close()

@@ -130,8 +130,9 @@ class CloneCache:
 
     def head_blobs(self, path: Path) -> list[str]:
         """Blob SHAs of the HEAD tree, read from trees only (no blob is fetched for it)."""
-        listing = str(self._open(path).git.ls_tree("-r", "-z", "HEAD",
-                                                    env=self._env(network=False)))
+        repo = self._open(path)
+        listing = self._run(str(path), "list files", repo.git.ls_tree, "-r", "-z", "HEAD",
+                            env=self._env(network=False))
         blobs = []
         for record in listing.split("\0"):
             meta, _, _name = record.partition("\t")

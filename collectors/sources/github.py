@@ -18,11 +18,11 @@ import json
 import logging
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from collectors.sources import github_queries as queries
@@ -37,15 +37,14 @@ from scanner.model import Visibility
 log = logging.getLogger(__name__)
 
 PUBLIC_API = "https://api.github.com"
-#: Repositories per GraphQL state query and per pull-request query (cost and timeouts:
-#: platform-apis.md §2.3 advises 25 or fewer, fewer still with nested history).
-STATE_BATCH = 25
+#: Repositories per pull-request query: nested reviews and commits make these the costly
+#: ones (platform-apis.md §2.3); state queries take ``queries.MAX_STATE_REPOS``.
 PULLS_BATCH = 5
 PULLS_PAGE = 50
 #: Pages of merged pull requests read per repository before the window is called incomplete.
 MAX_PULL_PAGES = 10
 
-Note = Callable[[str], None]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -217,8 +216,7 @@ def _fetch(api: GitHubApi, path: str) -> Fetched:
 def sweep_state(api: GitHubApi, repos: Sequence[RepoMeta]) -> dict[str, Fetched]:
     """GraphQL repository state for each repository, by full name, in batched queries."""
     found: dict[str, Fetched] = {}
-    for start in range(0, len(repos), STATE_BATCH):
-        batch = repos[start:start + STATE_BATCH]
+    for batch in chunks(repos, queries.MAX_STATE_REPOS):
         query, variables = queries.state_query([(m.owner, m.name, m.admin) for m in batch])
         found.update(_by_alias(api, query, variables, batch, "state"))
     return found
@@ -313,8 +311,7 @@ def sweep_pulls(api: GitHubApi, repos: Sequence[tuple[RepoMeta, str]], since: da
                 ) -> dict[str, tuple[Fetched, bool]]:
     """Merged pull requests in the window per repository (meta, branch): data and complete."""
     found: dict[str, tuple[Fetched, bool]] = {}
-    for start in range(0, len(repos), PULLS_BATCH):
-        batch = repos[start:start + PULLS_BATCH]
+    for batch in chunks(repos, PULLS_BATCH):
         query, variables = queries.pulls_query([(m.owner, m.name, b) for m, b in batch],
                                                first=PULLS_PAGE)
         answers = _by_alias(api, query, variables, [m for m, _ in batch], "pull requests",
@@ -350,18 +347,12 @@ def _pull_window(api: GitHubApi, meta: RepoMeta, branch: str, first: Fetched,
 
 
 def _merged_since(node: Mapping[str, Any], since: datetime) -> bool:
-    merged = node.get("mergedAt")
-    return bool(merged) and _moment(merged) >= since
+    return queries.moment(node.get("mergedAt")) >= since
 
 
 def _more_in_window(nodes: Sequence[Mapping[str, Any]], since: datetime) -> bool:
     """Pages are newest-updated first and a merge updates a PR: stop once past the window."""
-    last = nodes[-1].get("updatedAt") if nodes and nodes[-1] else None
-    return bool(last) and _moment(last) >= since
-
-
-def _moment(text: Any) -> datetime:
-    return datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    return bool(nodes) and queries.moment(queries.mapping(nodes[-1]).get("updatedAt")) >= since
 
 
 # ----------------------------------------------------------------------------- source
@@ -415,7 +406,7 @@ def open_clone(clones: CloneCache, handle: RepoHandle, *, repo_id: str, branch: 
     return GitHubSource(synced.path, handle, repo_id)
 
 
-def chunks(items: Sequence[RepoMeta], size: int) -> Iterator[Sequence[RepoMeta]]:
+def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     """Consecutive slices of at most ``size`` items."""
     for start in range(0, len(items), size):
         yield items[start:start + size]
@@ -456,7 +447,7 @@ class GitHubPlan:
 
     def batches(self) -> Iterator[list[Job]]:
         """Jobs in batches: each batch's GraphQL sweeps run before its jobs are handed out."""
-        for batch in chunks(self.selected, STATE_BATCH):
+        for batch in chunks(self.selected, queries.MAX_STATE_REPOS):
             states = sweep_state(self.api, batch)
             windows = self._windows(batch, states)
             yield [self._job(meta, states[meta.full_name], windows[meta.full_name])
@@ -466,7 +457,7 @@ class GitHubPlan:
                  ) -> dict[str, tuple[Fetched, bool]]:
         """Pull request windows: from the cache when HEAD has not moved, else one sweep."""
         found: dict[str, tuple[Fetched, bool]] = {}
-        wanted: list[tuple[RepoMeta, str]] = []
+        wanted: dict[str, tuple[RepoMeta, str]] = {}
         for meta in batch:
             state = states[meta.full_name]
             branch, head = head_of(state)
@@ -484,10 +475,11 @@ class GitHubPlan:
                 found[meta.full_name] = (Fetched(endpoint=endpoint, data=pulls),
                                          cached.complete)
             else:
-                wanted.append((meta, branch))
-        for name, (fetched, complete) in sweep_pulls(self.api, wanted, self._since).items():
+                wanted[meta.full_name] = (meta, branch)
+        swept = sweep_pulls(self.api, list(wanted.values()), self._since)
+        for name, (fetched, complete) in swept.items():
             found[name] = (fetched, complete)
-            meta = next(m for m, _ in wanted if m.full_name == name)
+            meta, _ = wanted[name]
             _, head = head_of(states[name])
             if fetched.ok and head:
                 self._pulls.put(repo_id_of(self.target, meta), PullWindow(

@@ -29,6 +29,7 @@ points for 5 repositories.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 #: Repositories per state query (platform-apis.md §2.3: 25 or fewer).
@@ -179,3 +180,15 @@ def objects(value: Any) -> list[Mapping[str, Any]]:
 def nodes(connection: Any) -> list[Mapping[str, Any]]:
     """The ``nodes`` of a GraphQL connection (empty for null or a malformed one)."""
     return objects(mapping(connection).get("nodes"))
+
+
+#: The epoch stands in for a missing or malformed date: it is before any window.
+NO_DATE = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def moment(value: Any) -> datetime:
+    """A GraphQL ``DateTime`` (``...Z``), or :data:`NO_DATE` when missing or malformed."""
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return NO_DATE

@@ -15,6 +15,7 @@ from collectors.sources.github import (
     meta_of,
     parse_target,
 )
+from collectors.sources.github_queries import moment
 from scanner.progress import BarReporter, LineReporter
 
 GHES = "https://ghe.example.com/api/v3"
@@ -108,3 +109,13 @@ def test_bar_reporter_prints_results_above_the_bars() -> None:
         reporter.step("github.com/acme/a", "github.com/acme/a: attribution")
         reporter.finished("github.com/acme/a", "Model D 2-1-1-1, Model S stage 1")
     assert "aims: github.com/acme/a: Model D 2-1-1-1, Model S stage 1" in stream.getvalue()
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("2026-10-01T10:00:00Z", "2026-10-01T10:00:00+00:00"),
+    (None, "1970-01-01T00:00:00+00:00"),
+    ("yesterday", "1970-01-01T00:00:00+00:00"),
+])
+def test_graphql_dates_are_read_tolerantly(value: object, expected: str) -> None:
+    """A malformed date from the API falls before every window instead of stopping the scan."""
+    assert moment(value).isoformat() == expected
