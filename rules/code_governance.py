@@ -154,6 +154,10 @@ def ai_changes_human_reviewed(facts: Facts) -> Outcome:
     share = reviews.ai_human_approved / reviews.ai_merged
     summary = (f"{reviews.ai_human_approved} of {reviews.ai_merged} AI-attributed PRs/MRs "
                f"approved by another human ({share:.0%})")
+    if not reviews.window_complete:  # a share of part of the window proves nothing about it
+        return Outcome.unknown(f"{summary}, but the window holds more merged PRs/MRs than "
+                               f"the {reviews.merged} read", found,
+                               reason=UnknownReason.NOT_COLLECTED)
     return Outcome.met(summary, found) if share >= 0.95 else Outcome.unmet(summary, found)
 
 

@@ -417,10 +417,12 @@ def security_features(**changes: Any) -> Evidence[SecurityFeatures]:
     return platform(payload, API)
 
 
-def reviews(merged: int, ai_merged: int, ai_human_approved: int) -> Evidence[ReviewHistory]:
+def reviews(merged: int, ai_merged: int, ai_human_approved: int, *,
+            complete: bool = True) -> Evidence[ReviewHistory]:
     """Merged PRs with AI-attributed commits and their human approvals."""
     return platform(ReviewHistory(merged=merged, ai_merged=ai_merged,
-                                  ai_human_approved=ai_human_approved),
+                                  ai_human_approved=ai_human_approved,
+                                  window_complete=complete),
                     f"{API}/pulls?state=closed")
 
 

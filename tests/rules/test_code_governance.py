@@ -143,6 +143,9 @@ ROWS: list[Row] = [
     Row("CLG-4c", "18 of 20 AI PRs approved by a human (90 %)",
         lambda: scan(reviews(merged=40, ai_merged=20, ai_human_approved=18)), UNMET,
         says=("18 of 20", "90%")),
+    Row("CLG-4c", "all read AI PRs approved, but the window was not read to its start",
+        lambda: scan(reviews(merged=500, ai_merged=20, ai_human_approved=20, complete=False)),
+        UNKNOWN, UnknownReason.NOT_COLLECTED, says=("more merged PRs/MRs than the 500 read",)),
     # ------------------------------------------------------------------ CLG-4d
     Row("CLG-4d", "local scan", scan, UNKNOWN, UNSUPPORTED),
     Row("CLG-4d", "enforced for admins, only a bot may bypass",
