@@ -20,28 +20,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import resource
 import subprocess
 import sys
 import tempfile
-import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import AS_OF, clean_env, run_child, scan_child, templates, verdict
 
 if TYPE_CHECKING:
     from tests.github_fake import FakeGitHub, FakeOrg, Logged
 
 ORG = "bench"
-AS_OF = "2026-11-01"
-TEMPLATES = ("high-maturity", "ai-no-governance", "bare-minimum")
 TOKENS = {"tok-owner": "owner", "tok-admin": "admin", "tok-secman": "security_manager",
           "tok-read": "read"}
 PROTECTION = {"required_pull_request_reviews": {"required_approving_review_count": 1,
@@ -83,23 +77,6 @@ FLAT_MIB_PER_100 = 1.0
 
 
 # ----------------------------------------------------------------------------- organisation
-
-
-def templates(workdir: Path) -> list[Path]:
-    """The template repositories, each built and made bare once (cached in ``workdir``)."""
-    from tests.fixture_repos import build_scenario
-    from tests.github_fake import make_bare
-
-    bares = []
-    for name in TEMPLATES:
-        bare = workdir / "templates" / f"{name}.git"
-        if not (bare / "HEAD").exists():
-            work = workdir / "templates" / name
-            subprocess.run(["rm", "-rf", str(work), str(bare)], check=True)
-            work.parent.mkdir(parents=True, exist_ok=True)
-            make_bare(build_scenario(name, work), bare)
-        bares.append(bare)
-    return bares
 
 
 def organisation(count: int, bares: Sequence[Path]) -> FakeOrg:
@@ -168,38 +145,15 @@ def run_scan(gh: FakeGitHub, repos: int, cache: Path, role: str, *,
     report = cache.parent / f"{cache.name}-report.json"
     args = ["scan", f"github:{ORG}", "--github-url", gh.url, "--cache-dir", str(cache),
             "--as-of", AS_OF, "-q", "-o", str(report)]
-    env = {**os.environ, "GITHUB_TOKEN": token, "PYTHONPATH": str(ROOT)}
-    env.pop("GH_TOKEN", None)
+    env = {**clean_env("GH_TOKEN", "GH_HOST", "AIMS_GITHUB_URL"), "GITHUB_TOKEN": token}
     before = len(gh.log)
-    started = time.perf_counter()
-    child = [sys.executable, __file__, "--scan-child", str(profile or ""), *args]
-    done = subprocess.run(child, check=False, env=env, cwd=ROOT, capture_output=True,
-                          text=True)
-    wall = time.perf_counter() - started
-    last = done.stdout.strip().splitlines()[-1:] or ["{}"]
-    result: dict[str, int] = json.loads(last[0])
+    wall, result, stderr = run_child(__file__, args, env, profile=profile)
     if result.get("code") not in (0, 3):  # 3: partial (what this role cannot see)
-        raise SystemExit(f"scan failed ({done.returncode}):\n{done.stderr}")
+        raise SystemExit(f"scan failed ({result.get('code')}):\n{stderr}")
     scanned = len(json.loads(report.read_text())["repositories"])
     if scanned != repos:
         raise SystemExit(f"scan reported {scanned} repositories, expected {repos}")
     return Scan(repos=repos, wall=wall, rss_kib=result["rss_kib"], requests=gh.log[before:])
-
-
-def scan_child(profile: str, argv: list[str]) -> None:
-    """Run the CLI in this (child) process; print its exit code and peak RSS as JSON."""
-    from scanner.cli import main
-
-    if profile:
-        import cProfile
-
-        profiler = cProfile.Profile()
-        code = profiler.runcall(main, argv)
-        profiler.dump_stats(profile)
-    else:
-        code = main(argv)
-    print(json.dumps({"code": code,
-                      "rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 
 
 def first_scan(workdir: Path, bares: Sequence[Path], count: int, role: str, latency: float,
@@ -225,11 +179,6 @@ def breakdown(scan: Scan) -> str:
     free = Counter(kind_of(e) for e in scan.requests if not counts(e))
     return "\n".join(f"    {n:>6,}  ({free[kind]:>5,} x 304)  {kind}"
                      for kind, n in total.most_common())
-
-
-def verdict(ok: bool) -> str:
-    """``met`` or ``not met``."""
-    return "met" if ok else "not met"
 
 
 def main() -> None:

@@ -11,12 +11,11 @@ account is not an AI identity.
 
 from __future__ import annotations
 
-import re
-import subprocess
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from collectors.attribution import Matcher, match_commit
+from collectors.review_signals import TrailerReader, ai_account, commit_record, merge_record
 from collectors.sources.base import CommitRecord
 from collectors.sources.github_queries import mapping, moment, nodes
 from scanner.payloads import ReviewHistory
@@ -58,7 +57,7 @@ def human_approved(pull: Mapping[str, Any], matcher: Matcher) -> bool:
         login = str(reviewer.get("login") or "")
         if (review.get("state") == "APPROVED" and reviewer.get("__typename") == "User"
                 and login and login.lower() != author
-                and not any(matcher.identity_hits(i) for i in identities(reviewer))):
+                and not ai_account(identities(reviewer), matcher)):
             return True
     return False
 
@@ -79,50 +78,22 @@ def identities(account: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(forms)
 
 
-class TrailerReader:
-    """Commit trailers by git's own rules (``git interpret-trailers``), read only when needed.
-
-    Only trailer keys that some catalog signal looks at matter, so git runs only for the
-    few messages that have a line starting with one of those keys.
-    """
-
-    def __init__(self, matcher: Matcher) -> None:
-        keys = "|".join(re.escape(key) for key in sorted(matcher.by_trailer))
-        self._candidate = re.compile(rf"^(?:{keys})\s*:", re.I | re.M) if keys else None
-
-    def __call__(self, message: str) -> tuple[tuple[str, str], ...]:
-        """The ``(key, value)`` trailers of a message (unfolded), key as written."""
-        if self._candidate is None or not self._candidate.search(message):
-            return ()
-        parsed = subprocess.run(["git", "interpret-trailers", "--parse"], input=message,
-                                capture_output=True, text=True, check=True).stdout
-        pairs = []
-        for line in parsed.splitlines():
-            key, sep, value = line.partition(":")
-            if sep and key.strip():
-                pairs.append((key.strip(), value.strip()))
-        return tuple(pairs)
-
-
 def _as_merge_commit(pull: Mapping[str, Any], trailers: TrailerReader) -> CommitRecord:
     """The PR as a merge commit: subject naming the head branch, the description as body,
     and the author's identities as author and committer."""
-    body = str(pull.get("body") or "")
-    message = f"Merge branch '{pull.get('headRefName') or ''}'\n\n{body}"
-    forms = identities(mapping(pull.get("author"))) or ("",)
-    when = moment(pull.get("mergedAt"))
-    return CommitRecord("", 2, forms[0], "", forms[-1], "", when, when, trailers(body), message)
+    return merge_record(f"Merge branch '{pull.get('headRefName') or ''}'",
+                        str(pull.get("body") or ""), identities(mapping(pull.get("author"))),
+                        moment(pull.get("mergedAt")), trailers)
 
 
 def _as_commit(commit: Mapping[str, Any], trailers: TrailerReader) -> CommitRecord:
     """One PR commit from GraphQL, shaped like a commit read from git."""
     author, committer = mapping(commit.get("author")), mapping(commit.get("committer"))
-    message = str(commit.get("message") or "")
-    return CommitRecord(str(commit.get("oid") or ""), 1, _person(author),
-                        str(author.get("email") or ""), _person(committer),
-                        str(committer.get("email") or ""), moment(commit.get("authoredDate")),
-                        moment(commit.get("committedDate")), trailers(message), message)
+    return commit_record(str(commit.get("oid") or ""), str(commit.get("message") or ""),
+                         author=_person(author), committer=_person(committer),
+                         authored=moment(commit.get("authoredDate")),
+                         committed=moment(commit.get("committedDate")), trailers=trailers)
 
 
-def _person(person: Mapping[str, Any]) -> str:
-    return f"{person.get('name') or ''} <{person.get('email') or ''}>"
+def _person(person: Mapping[str, Any]) -> tuple[str, str]:
+    return str(person.get("name") or ""), str(person.get("email") or "")

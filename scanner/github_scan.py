@@ -17,7 +17,8 @@ from collectors.sources.etag_cache import EtagCache
 from collectors.sources.github import GitHubPlan, GitHubTarget, Selection, preflight
 from collectors.sources.github_api import ApiStats, GitHubApi
 from scanner.engine import Progress, Reporter, ScanOptions, scan_many
-from scanner.model import Report, Visibility
+from scanner.model import Report
+from scanner.progress import describe
 
 MakeReporter = Callable[[int], Reporter]
 
@@ -65,14 +66,3 @@ def scan_github(run: GitHubRun, options: ScanOptions, *, note: Progress,
 def clone_prefix(target: GitHubTarget) -> str:
     """The URL prefix git may send the token to: the instance's web host only."""
     return f"https://{target.web_host}/"
-
-
-def describe(rows: tuple[Visibility, ...]) -> list[str]:
-    """The preflight as lines: what this token can and cannot see."""
-    lines = ["what this token can see:"]
-    for row in rows:
-        seen = ("visible" if row.visible == row.total else
-                "not visible" if row.visible == 0 else "partly visible")
-        lines.append(f"  {row.evidence}: needs {row.needs} - {seen} "
-                     f"({row.visible} of {row.total} {row.scope})")
-    return lines

@@ -11,7 +11,20 @@ from collections.abc import Callable
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn
 
+from scanner.model import Visibility
+
 Echo = Callable[[str], None]
+
+
+def describe(rows: tuple[Visibility, ...]) -> list[str]:
+    """The permission preflight as lines: what this token can and cannot see."""
+    lines = ["what this token can see:"]
+    for row in rows:
+        seen = ("visible" if row.visible == row.total else
+                "not visible" if row.visible == 0 else "partly visible")
+        lines.append(f"  {row.evidence}: needs {row.needs} - {seen} "
+                     f"({row.visible} of {row.total} {row.scope})")
+    return lines
 
 
 class LineReporter:

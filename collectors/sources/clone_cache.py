@@ -71,6 +71,8 @@ class GitAuth:
     url_prefix: str
     """E.g. ``https://github.com/`` (or a GHES host); other hosts never see the token."""
     token: str = field(repr=False)
+    username: str = "x-access-token"
+    """The basic-auth user name the host expects with a token (GitLab: ``oauth2``)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -86,8 +88,10 @@ class _State:
 class CloneCache:
     """Blobless bare clones under ``root/clones``, synced per repository."""
 
-    def __init__(self, root: Path, *, auth: GitAuth | None = None) -> None:
-        """Keep clones under ``root/clones``; ``auth`` authenticates every network step."""
+    def __init__(self, root: Path, *, auth: GitAuth | None = None,
+                 ca_file: str | None = None) -> None:
+        """Keep clones under ``root/clones``; ``auth`` authenticates every network step;
+        ``ca_file`` is a CA bundle git trusts (a self-managed instance's own CA)."""
         self._root = root / "clones"
         self._auth = auth
         self._guard = threading.Lock()
@@ -95,10 +99,12 @@ class CloneCache:
         self._secrets: tuple[str, ...] = ()
         self._config: tuple[tuple[str, str], ...] = (("credential.helper", ""),)
         if auth is not None:
-            basic = base64.b64encode(f"x-access-token:{auth.token}".encode()).decode("ascii")
+            basic = base64.b64encode(f"{auth.username}:{auth.token}".encode()).decode("ascii")
             header = f"Authorization: Basic {basic}"
             self._secrets = (auth.token, basic)
             self._config += ((f"http.{auth.url_prefix}.extraHeader", header),)
+        if ca_file:
+            self._config += (("http.sslCAInfo", ca_file),)
 
     # ------------------------------------------------------------------ public
 

@@ -12,7 +12,6 @@ collectors in a :class:`~collectors.sources.github_types.RepoHandle`.
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import json
 import logging
@@ -26,11 +25,12 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from collectors.sources import github_queries as queries
-from collectors.sources.base import Job, RepoInfo, RepoUnavailable, Source, SourceError
-from collectors.sources.clone_cache import CloneCache, CloneError
+from collectors.sources.base import Job, RepoUnavailable, Source, SourceError
+from collectors.sources.clone_cache import CloneCache
+from collectors.sources.cloned import ClonedSource, sync_clone
 from collectors.sources.github_api import GitHubApi
 from collectors.sources.github_types import ApiError, Fetched, OrgData, RepoHandle, RepoMeta
-from collectors.sources.local import LocalSource
+from collectors.sources.selection import Selection
 from scanner.evidence import UnknownReason
 from scanner.model import Visibility
 
@@ -45,6 +45,8 @@ PULLS_PAGE = 50
 MAX_PULL_PAGES = 10
 
 T = TypeVar("T")
+
+__all__ = ["GitHubPlan", "GitHubTarget", "Selection", "parse_target", "preflight"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -105,28 +107,6 @@ def parse_target(text: str, api_url: str) -> GitHubTarget | None:
 
 def _strip_git(name: str | None) -> str | None:
     return name[:-4] if name and name.endswith(".git") else name
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Selection:
-    """Which listed repositories are scanned."""
-
-    include_archived: bool = False
-    include_forks: bool = False
-    patterns: tuple[str, ...] = ()
-    """Globs matched against ``name`` and ``owner/name`` (any match selects)."""
-
-    def why_excluded(self, meta: RepoMeta) -> str | None:
-        """Why a listed repository is left out, or None when it is scanned."""
-        if meta.archived and not self.include_archived:
-            return "archived (--include-archived)"
-        if meta.fork and not self.include_forks:
-            return "fork (--include-forks)"
-        if self.patterns and not any(fnmatch.fnmatchcase(meta.name, p)
-                                     or fnmatch.fnmatchcase(meta.full_name, p)
-                                     for p in self.patterns):
-            return "not matched by --repos"
-        return None
 
 
 # ----------------------------------------------------------------------------- inventory
@@ -358,17 +338,13 @@ def _more_in_window(nodes: Sequence[Mapping[str, Any]], since: datetime) -> bool
 # ----------------------------------------------------------------------------- source
 
 
-class GitHubSource(LocalSource):
-    """A repository's cached clone read as a local source, carrying its platform handle."""
+class GitHubSource(ClonedSource):
+    """A repository's cached clone, carrying its GitHub handle as ``platform``."""
+
+    platform: RepoHandle
 
     def __init__(self, clone: Path, handle: RepoHandle, repo_id: str) -> None:
-        super().__init__(clone, repo_id=repo_id, origin=handle.meta.html_url or None)
-        self.platform = handle
-
-    def info(self) -> RepoInfo:
-        """The repository on GitHub: the cache's bare clone is how it is read, not what it is."""
-        info = super().info()
-        return replace(info, path=self.platform.meta.html_url or info.path, bare=False)
+        super().__init__(clone, repo_id=repo_id, web_url=handle.meta.html_url, platform=handle)
 
 
 def repo_id_of(target: GitHubTarget, meta: RepoMeta) -> str:
@@ -390,19 +366,8 @@ def head_of(state: Fetched) -> tuple[str | None, str | None]:
 def open_clone(clones: CloneCache, handle: RepoHandle, *, repo_id: str, branch: str | None,
                head: str | None, since: datetime) -> GitHubSource:
     """Sync the clone (no traffic when HEAD is unchanged) and open it as a source."""
-    try:
-        synced = clones.sync(repo_id, handle.meta.clone_url, branch, since, head)
-    except CloneError as exc:
-        raise RepoUnavailable(f"clone failed: {exc}", UnknownReason.API_ERROR) from None
-    if synced.head:
-        # Every HEAD blob in one round trip: listing the tree with sizes, or reading a file,
-        # would otherwise fetch blobs one by one, and without credentials. Nothing goes out
-        # when they are all present already (an unchanged HEAD).
-        try:
-            clones.prefetch(synced.path, clones.head_blobs(synced.path))
-        except CloneError as exc:
-            raise RepoUnavailable(f"fetching files failed: {exc}", UnknownReason.API_ERROR
-                                  ) from None
+    synced = sync_clone(clones, repo_id=repo_id, url=handle.meta.clone_url, branch=branch,
+                        head=head, since=since)
     return GitHubSource(synced.path, handle, repo_id)
 
 

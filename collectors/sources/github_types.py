@@ -13,48 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from scanner.evidence import UnknownReason
+from collectors.sources.api_types import ApiError, Fetched, Response
 
 if TYPE_CHECKING:
     from collectors.sources.github_api import GitHubApi
 
-
-class ApiError(Exception):
-    """A request that failed for good (after any retries), classified for a gap.
-
-    ``str(error)`` is safe to print: it never contains a credential.
-    """
-
-    def __init__(self, endpoint: str, status: int | None, reason: UnknownReason, detail: str,
-                 *, unavailable: bool = False, permission: str | None = None) -> None:
-        super().__init__(f"{endpoint}: {detail}")
-        self.endpoint = endpoint
-        """``METHOD /path?query`` without host, e.g. ``GET /repos/acme/api/rules/branches/main``."""
-        self.status = status
-        """HTTP status, or None when no response arrived (connection error, timeout)."""
-        self.reason = reason
-        self.detail = detail
-        """GitHub's ``message`` (or a short description), credentials removed."""
-        self.unavailable = unavailable
-        """The feature is not offered here (plan or product), e.g. "Upgrade to GitHub Pro"
-        or "Code Security must be enabled": the control cannot be in effect."""
-        self.permission = permission
-        """The ``X-Accepted-GitHub-Permissions`` header of a 403, when GitHub sent one."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Response:
-    """A successful (2xx or revalidated 304) REST response."""
-
-    endpoint: str
-    """``GET /path?query`` without host."""
-    status: int
-    """The status of the content: 200/204 (a revalidated 304 reports the cached status)."""
-    data: Any
-    """Parsed JSON body (None for an empty body)."""
-    etag: str | None
-    not_modified: bool
-    """True when the server answered 304 and ``data`` came from the persistent cache."""
+__all__ = ["ApiError", "Fetched", "GraphQLResult", "OrgData", "RepoHandle", "RepoMeta", "Response"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -97,21 +61,6 @@ class RepoMeta:
     def admin(self) -> bool:
         """Whether the caller is an administrator of this repository."""
         return bool(self.permissions.get("admin"))
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Fetched:
-    """Raw data read from one endpoint or query, or why it could not be read."""
-
-    endpoint: str
-    data: Any = None
-    etag: str | None = None
-    error: ApiError | None = None
-
-    @property
-    def ok(self) -> bool:
-        """True when ``data`` holds the answer."""
-        return self.error is None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

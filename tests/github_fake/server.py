@@ -267,6 +267,9 @@ class _Handler(BaseHTTPRequestHandler):
     """HTTP/1.1 with keep-alive, delegating to :meth:`FakeGitHub.handle`."""
 
     protocol_version = "HTTP/1.1"
+    #: Headers and body go out in two writes; with Nagle's algorithm the second waits for
+    #: the client's delayed ACK (about 40 ms per request on loopback).
+    disable_nagle_algorithm = True
     server_fake: FakeGitHub
 
     def _serve(self) -> None:
