@@ -9,6 +9,7 @@ from collectors import (
     ci,
     codeowners,
     github_platform,
+    gitlab_platform,
     hooks,
     policies,
 )
@@ -26,3 +27,6 @@ LOCAL: tuple[Collector, ...] = (
 
 #: A GitHub scan reads the same files and history from a clone, plus the platform.
 GITHUB: tuple[Collector, ...] = (*LOCAL, *github_platform.GITHUB)
+
+#: A GitLab scan reads the same files and history from a clone, plus the platform.
+GITLAB: tuple[Collector, ...] = (*LOCAL, *gitlab_platform.GITLAB)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rules.queries import absent, ai_files, observed, paths
 from rules.registry import rule
-from scanner.evidence import Facts, Gap
+from scanner.evidence import Facts, Gap, UnknownReason
 from scanner.model import Outcome
 from scanner.payloads import AiConfigFile, BranchRules, CodeOwners, OrgRules
 
@@ -105,6 +105,9 @@ def platform_scopes_agents(facts: Facts) -> Outcome:
     if isinstance(found, Outcome):
         return found
     org = found.payload
+    if org.path_restrictions is None:
+        return Outcome.unknown("organisation path restrictions are not visible to this token",
+                               found, reason=UnknownReason.NOT_PERMITTED)
     if org.path_restrictions and org.default_token_read_only:
         return Outcome.met("organisation path restrictions and read-only default tokens", found)
     if org.path_restrictions and org.default_token_read_only is None:

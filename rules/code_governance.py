@@ -53,6 +53,11 @@ def automated_checks_run(facts: Facts) -> Outcome:
     return absent(facts, summary, CiPipeline, seen=pipelines)
 
 
+def not_offered(rules: BranchRules) -> str:
+    """``" (not offered: ...)"`` when the plan lacks some of these rules, else empty."""
+    return f" (not offered: {rules.unavailable})" if rules.unavailable else ""
+
+
 @rule("CLG-3a")
 def pull_requests_required(facts: Facts) -> Outcome:
     """The default branch only accepts changes through PRs/MRs."""
@@ -62,7 +67,7 @@ def pull_requests_required(facts: Facts) -> Outcome:
     rules = found.payload
     if rules.requires_pull_request:
         return Outcome.met(f"{rules.branch} requires a pull/merge request", found)
-    return Outcome.unmet(f"{rules.branch} accepts direct pushes", found)
+    return Outcome.unmet(f"{rules.branch} accepts direct pushes{not_offered(rules)}", found)
 
 
 @rule("CLG-3b")
@@ -87,7 +92,7 @@ def approval_required(facts: Facts) -> Outcome:
     if rules.required_approvals >= 1:
         return Outcome.met(f"{rules.required_approvals} approval(s) required on {rules.branch}",
                            found)
-    return Outcome.unmet(f"no approval required on {rules.branch}", found)
+    return Outcome.unmet(f"no approval required on {rules.branch}{not_offered(rules)}", found)
 
 
 @rule("CLG-4a")
@@ -105,10 +110,19 @@ def security_checks_block_merge(facts: Facts) -> Outcome:
     if required:
         return Outcome.met(f"required security checks: {', '.join(sorted(required))}",
                            found, *cite_jobs(jobs))
+    # GitLab names no checks: with "pipelines must succeed", every job not allowed to fail
+    # in the project's own pipeline blocks the merge.
+    gated = [j for j in jobs if j.evidence.payload.platform == "gitlab-ci"]
+    if found.payload.pipeline_must_succeed and gated:
+        return Outcome.met(f"pipelines must succeed before merge; blocking security jobs: "
+                           f"{name_jobs(gated)}", found, *cite_jobs(gated))
     unreadable = facts.gaps(CiPipeline)
     if found.payload.required_checks and unreadable:
         return Outcome.unknown("required checks may belong to CI files that could not be read",
                                found, *unreadable)
+    if found.payload.pipeline_must_succeed is False:
+        return Outcome.unmet("merge requests may merge without a successful pipeline", found,
+                             *cite_jobs(jobs))
     return Outcome.unmet("no blocking security scanner among the required checks", found,
                          *cite_jobs(jobs))
 
@@ -124,7 +138,7 @@ def owners_must_approve(facts: Facts) -> Outcome:
                                      ("stale approval dismissal", rules.dismiss_stale_approvals))
                if on is False]
     if missing:
-        return Outcome.unmet(f"not enabled: {', '.join(missing)}", found)
+        return Outcome.unmet(f"not enabled: {', '.join(missing)}{not_offered(rules)}", found)
     if rules.dismiss_stale_approvals is None:
         return Outcome.unknown("owner review required; whether stale approvals are dismissed "
                                "is visible to repository admins only", found,
@@ -206,5 +220,6 @@ def deployments_gated(facts: Facts) -> Outcome:
     gates = found.payload
     if gates.gated:
         return Outcome.met(f"gated environments: {', '.join(gates.gated)}", found)
-    return Outcome.unmet("no deployment environment requires reviewers", found)
+    offered = f" (not offered: {gates.unavailable})" if gates.unavailable else ""
+    return Outcome.unmet(f"no deployment environment requires reviewers{offered}", found)
 

@@ -184,6 +184,10 @@ def history_verifiable(facts: Facts) -> Outcome:
     if isinstance(rules, Outcome):
         return Outcome.unknown(f"{summary}; whether signing is required: {rules.summary}",
                                history, *facts.gaps(BranchRules))
+    if rules.payload.signed_commits is None:
+        return Outcome.unknown(f"{summary}; whether signed commits are required is not "
+                               "visible to this token", history, rules,
+                               reason=UnknownReason.NOT_PERMITTED)
     if rules.payload.signed_commits:
         return Outcome.met(f"{summary}; signed commits required", history, rules)
     return Outcome.unmet(f"{summary}; signed commits not required", history, rules)

@@ -140,15 +140,19 @@ def default_cache_dir() -> Path:
     return (Path(base) if base else Path.home() / ".cache") / "aims"
 
 
-def read_token(token_env: str | None) -> str:
-    """The token from ``--token-env NAME``, else GITHUB_TOKEN, else GH_TOKEN (never echoed)."""
-    names = [token_env] if token_env else ["GITHUB_TOKEN", "GH_TOKEN"]
+def read_token(token_env: str | None, defaults: tuple[str, ...], platform: str) -> str:
+    """The token from ``--token-env NAME``, else the platform's usual variables (never echoed)."""
+    names = [token_env] if token_env else list(defaults)
     for name in names:
         value = os.environ.get(name, "").strip()
         if value:
             return value
-    fail(f"no token: {' or '.join(names)} is not set (a GitHub scan needs a token; a local "
-         "scan of a clone does not)")
+    hint = ""
+    if platform == "GitLab" and os.environ.get("CI_JOB_TOKEN"):
+        hint = (" (CI_JOB_TOKEN cannot read project settings: add a project, group or personal "
+                "access token with read_api and read_repository as a masked CI/CD variable)")
+    fail(f"no token: {' or '.join(names)} is not set{hint} (a {platform} scan needs a token; a "
+         "local scan of a clone does not)")
 
 
 @cli.command()
@@ -168,11 +172,16 @@ def read_token(token_env: str | None) -> str:
               help="Config file (YAML) extending the catalog: tools, signatures, "
                    "sensitive_paths.")
 @click.option("--token-env", metavar="NAME",
-              help="GitHub: read the token from this environment variable (default: "
-                   "GITHUB_TOKEN, then GH_TOKEN).")
+              help="Read the token from this environment variable (default: GITHUB_TOKEN, "
+                   "then GH_TOKEN for GitHub; GITLAB_TOKEN for GitLab).")
 @click.option("--github-url", envvar="AIMS_GITHUB_URL", metavar="URL",
               help="GitHub Enterprise Server API URL, e.g. https://ghe.example.com/api/v3 "
                    "(default: from GH_HOST, else api.github.com).")
+@click.option("--gitlab-url", envvar="AIMS_GITLAB_URL", metavar="URL",
+              help="GitLab instance URL, e.g. https://gitlab.example.com (default: "
+                   "CI_SERVER_URL inside GitLab CI, else https://gitlab.com).")
+@click.option("--max-requests", type=click.IntRange(1), metavar="N",
+              help="GitLab: stop after N API requests and report the projects covered.")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               envvar="AIMS_CACHE_DIR", help="Where clones and API answers are kept between "
                                             "runs. Default: the user cache directory.")
@@ -187,17 +196,21 @@ def read_token(token_env: str | None) -> str:
 @click.option("-q", "--quiet", is_flag=True, help="No progress messages; errors only.")
 def scan(target: str, fmt: str | None, output: Path | None, since_text: str,
          as_of_text: str | None, attestations: Path | None, config_path: Path | None,
-         token_env: str | None, github_url: str | None, cache_dir: Path | None,
+         token_env: str | None, github_url: str | None, gitlab_url: str | None,
+         max_requests: int | None, cache_dir: Path | None,
          concurrency: int, include_archived: bool, include_forks: bool,
          repo_globs: tuple[str, ...], verbose: int, quiet: bool) -> None:
-    """Scan TARGET: a local git repository (default: the current directory), or a GitHub
-    organisation or repository.
+    """Scan TARGET: a local git repository (default: the current directory), a GitHub
+    organisation or repository, or a GitLab group (with subgroups) or project.
 
     \b
     Targets:
       PATH                         a local clone; no token, nothing leaves the machine
       github:ORG  github:ORG/REPO  GitHub (also https://github.com/ORG[/REPO]); needs a
                                    token in GITHUB_TOKEN or GH_TOKEN
+      gitlab:GROUP[/SUB...]        GitLab group with its subgroups, or a project
+      gitlab:GROUP/PROJECT         (also https://gitlab.com/GROUP/...); needs a token
+                                   in GITLAB_TOKEN (read_api, read_repository)
 
     \b
     Exit codes:
@@ -213,6 +226,9 @@ def scan(target: str, fmt: str | None, output: Path | None, since_text: str,
         fail("git is not installed or not on PATH (set GIT_PYTHON_GIT_EXECUTABLE to use "
              "another git)")
     from collectors.sources.github import api_url_for, parse_target
+    from collectors.sources.gitlab import instance_url_for
+    from collectors.sources.gitlab import parse_target as parse_gitlab
+    from collectors.sources.selection import Selection
     from scanner.catalog import CatalogError, load_catalog
 
     as_of = (parse_moment(as_of_text) if as_of_text
@@ -229,22 +245,38 @@ def scan(target: str, fmt: str | None, output: Path | None, since_text: str,
             click.echo(f"aims: {msg}", err=True)
 
     github = parse_target(target, api_url_for(github_url, os.environ.get("GH_HOST")))
+    gitlab = (None if github is not None else
+              parse_gitlab(target, instance_url_for(gitlab_url, os.environ.get("CI_SERVER_URL"))))
+    selection = Selection(include_archived=include_archived, include_forks=include_forks,
+                          patterns=repo_globs)
     if github is not None:
-        from collectors.sources.github import Selection
         from scanner.github_scan import GitHubRun, scan_github
 
-        token = read_token(token_env)
+        token = read_token(token_env, ("GITHUB_TOKEN", "GH_TOKEN"), "GitHub")
         options = scan_options(catalog, as_of, since, attestations, None)
         run = GitHubRun(target=github, token=token, cache_dir=cache_dir or default_cache_dir(),
-                        selection=Selection(include_archived=include_archived,
-                                            include_forks=include_forks, patterns=repo_globs),
-                        concurrency=concurrency)
+                        selection=selection, concurrency=concurrency)
         report, stats = run_remote(lambda make: scan_github(run, options, note=note,
                                                             make_reporter=make),
                                    quiet=quiet, verbose=verbose)
         note(f"GitHub API: {stats.requests} requests, {stats.not_modified} answered 304 (free), "
              f"{stats.counted} counted against the rate limit, {stats.rate_limited} refused "
              "for rate limits")
+    elif gitlab is not None:
+        from scanner.gitlab_scan import GitLabRun, scan_gitlab
+
+        token = read_token(token_env, ("GITLAB_TOKEN",), "GitLab")
+        options = scan_options(catalog, as_of, since, attestations, None)
+        lab = GitLabRun(target=gitlab, token=token, cache_dir=cache_dir or default_cache_dir(),
+                        selection=selection, concurrency=concurrency,
+                        max_requests=max_requests,
+                        ca_file=os.environ.get("CI_SERVER_TLS_CA_FILE") or None)
+        report, lab_stats = run_remote(lambda make: scan_gitlab(lab, options, note=note,
+                                                                make_reporter=make),
+                                       quiet=quiet, verbose=verbose)
+        budget = f" of a budget of {lab_stats.budget}" if lab_stats.budget else ""
+        note(f"GitLab API: {lab_stats.requests} requests{budget}, {lab_stats.rate_limited} "
+             f"answered 429 (waited {lab_stats.waited:.0f} s)")
     else:
         report = scan_local(Path(target), catalog, as_of, since, attestations,
                             note if show_progress else None)

@@ -57,7 +57,7 @@ from scanner.payloads import (
     RepoSnapshot,
 )
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 ENGINE = "engine@1"
 
 log = logging.getLogger(__name__)

@@ -34,6 +34,8 @@ class UnknownReason(StrEnum):
     NOT_PERMITTED = "not-permitted"
     """This token's role cannot see it, as the preflight said (not a read failure)."""
     STALE_ATTESTATION = "stale-attestation"
+    BUDGET_SPENT = "budget-spent"
+    """Not read: the run's own request budget (``--max-requests``) was spent first."""
 
 
 #: Reasons that mean "something that should have been readable was not": they make a scan
@@ -46,6 +48,7 @@ READ_FAILURES = frozenset(
         UnknownReason.API_ERROR,
         UnknownReason.UNREADABLE,
         UnknownReason.COLLECTOR_ERROR,
+        UnknownReason.BUDGET_SPENT,
     }
 )
 
@@ -116,11 +119,16 @@ def make_evidence(payload: Any, provenance: Provenance, kind: str | None = None)
 
 
 _URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]+@")
+#: Tokens by their published prefixes (GitHub ``ghp_``/``github_pat_``…, GitLab ``glpat-``…),
+#: in case a server echoes one back in an error message.
+_TOKENS = re.compile(r"\b(gh[pousr]_|github_pat_|gl(?:pat|dt|rt|ptt|cbt|oas|ft|imt|soat|agent)"
+                     r"-)[A-Za-z0-9_.-]{8,}")
 
 
 def redact(text: str) -> str:
-    """Remove credentials embedded in URLs from free text (error messages can carry them)."""
-    return _URL_CREDENTIALS.sub(r"\1***@", text)
+    """Remove credentials from free text (error messages can carry them): userinfo of URLs
+    and anything shaped like a GitHub or GitLab token."""
+    return _TOKENS.sub(r"\1***", _URL_CREDENTIALS.sub(r"\1***@", text))
 
 
 def make_gap(kind: str, reason: UnknownReason, detail: str, provenance: Provenance) -> Gap:

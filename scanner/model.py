@@ -276,7 +276,8 @@ class Visibility:
     visible: int
     total: int
     scope: str = "repositories"
-    """What ``total`` counts: ``repositories`` or ``organisation`` (one)."""
+    """What ``total`` counts: ``repositories`` or ``organisation`` (one) on GitHub,
+    ``projects`` or ``group`` (one) on GitLab."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -442,7 +442,9 @@ class BranchRules:
     and classic admin enforcement are visible to repository admins only)."""
     bypass_actors: tuple[str, ...]
     """Who may bypass the rules (``[bot]`` suffix for apps/bots), sorted."""
-    signed_commits: bool
+    signed_commits: bool | None
+    """Signed commits are required; None when the setting that would say so is not visible
+    to this token (GitLab push rules are for Maintainers)."""
     protected_paths: tuple[str, ...]
     org_level: bool
     """Some of these rules come from organisation/group level."""
@@ -450,8 +452,11 @@ class BranchRules:
     """Where the rules come from, sorted: ``classic``, ``ruleset:NAME``, ``org-ruleset:NAME``
     (GitHub) or ``protected-branch`` (GitLab)."""
     unavailable: str | None = None
-    """Why the platform offers no such rules for this repository (plan or product), as the
-    platform said it; the fields above then describe the absence of any rule."""
+    """Why the platform offers some or all of these rules not at all for this repository
+    (plan or product), as the platform said it; the fields it covers describe an absence."""
+    pipeline_must_succeed: bool | None = None
+    """GitLab: merge requests merge only after their pipeline succeeded, so every job that
+    may not fail blocks the merge (None on GitHub, whose required checks are named)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -486,6 +491,8 @@ class DeployGates:
     KIND: ClassVar[str] = "platform.deploy_gates"
     environments: tuple[str, ...]
     gated: tuple[str, ...]
+    unavailable: str | None = None
+    """Why the platform offers no protected environments here (plan), as it said it."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -495,7 +502,9 @@ class OrgRules:
     KIND: ClassVar[str] = "platform.org_rules"
     rulesets: tuple[str, ...]
     required_workflows: tuple[str, ...]
-    path_restrictions: tuple[str, ...]
+    path_restrictions: tuple[str, ...] | None
+    """None when the setting that would hold them is not visible to this token (GitLab's
+    group push rule is for group Owners)."""
     default_token_read_only: bool | None
 
 

@@ -206,10 +206,11 @@ def job(ident: str, *tools: str, triggers: Sequence[str] = ("pull_request", "pus
 
 
 def ci(path: str, *jobs: CiJob) -> Evidence[CiPipeline]:
-    """A GitHub Actions workflow file and its jobs."""
+    """A CI file and its jobs: GitLab CI for ``.gitlab-ci.yml``, else GitHub Actions."""
     categories = sorted({c for j in jobs for t in j.tools for c in t.categories})
     triggers = sorted({t for j in jobs for t in j.triggers})
-    payload = CiPipeline(platform="github-actions", path=path, name=None,
+    platform = "gitlab-ci" if path.endswith(".gitlab-ci.yml") else "github-actions"
+    payload = CiPipeline(platform=platform, path=path, name=None,
                          triggers=tuple(triggers), jobs=jobs, permissions="contents: read",
                          permissions_read_only=True, templates=(),
                          categories=tuple(categories))

@@ -150,6 +150,9 @@ ROWS: list[Row] = [
     Row("TRA-5a", "nearly all verified but signing not required",
         lambda: scan(*history(*STEADY_AI, verified=43), branch_rules(signed_commits=False)),
         UNMET, says=("signed commits not required",)),
+    Row("TRA-5a", "nearly all verified, push rules not visible to this token (GitLab)",
+        lambda: scan(*history(*STEADY_AI, verified=43), branch_rules(signed_commits=None)),
+        UNKNOWN, UnknownReason.NOT_PERMITTED, says=("not visible to this token",)),
     Row("TRA-5a", "git log failed", lambda: scan(*broken_history()), UNKNOWN, UNREADABLE),
     # ------------------------------------------------------------------ TRA-5b
     Row("TRA-5b", "attest-build-provenance in the release workflow",
