@@ -18,7 +18,7 @@ from collectors.sources.github import GitHubPlan, GitHubTarget, Selection, prefl
 from collectors.sources.github_api import ApiStats, GitHubApi
 from scanner.engine import Progress, Reporter, ScanOptions, scan_many
 from scanner.model import Report
-from scanner.progress import describe
+from scanner.progress import announce
 
 MakeReporter = Callable[[int], Reporter]
 
@@ -47,13 +47,8 @@ def scan_github(run: GitHubRun, options: ScanOptions, *, note: Progress,
         plan = GitHubPlan(api, run.target, clones, cache_root=run.cache_dir,
                           selection=run.selection, since=options.since)
         visibility = preflight(plan)
-        note(f"{run.target.label}: {len(plan.listed)} repositories listed, "
-             f"{len(plan.selected)} to scan"
-             + (f", {len(plan.excluded)} excluded" if plan.excluded else ""))
-        for excluded in plan.excluded:
-            note(f"  excluded {excluded.repo_id}: {excluded.why}")
-        for line in describe(visibility):
-            note(line)
+        announce(note, label=run.target.label, noun="repositories", listed=len(plan.listed),
+                 selected=len(plan.selected), excluded=plan.excluded, preflight=visibility)
         report = scan_many(run.target.label, plan.batches(), options,
                            reporter=make_reporter(len(plan.selected)), collectors=GITHUB,
                            concurrency=run.concurrency, preflight=visibility)

@@ -20,7 +20,7 @@ from scanner.engine import Progress, ScanOptions, scan_many
 from scanner.evidence import UnknownReason
 from scanner.github_scan import MakeReporter
 from scanner.model import Report
-from scanner.progress import describe
+from scanner.progress import announce
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,13 +50,8 @@ def scan_gitlab(run: GitLabRun, options: ScanOptions, *, note: Progress,
         plan = GitLabPlan(api, run.target, clones, cache_root=run.cache_dir,
                           selection=run.selection, since=options.since)
         visibility = preflight(plan)
-        note(f"{run.target.label}: {len(plan.listed)} projects listed, "
-             f"{len(plan.selected)} to scan"
-             + (f", {len(plan.excluded)} excluded" if plan.excluded else ""))
-        for excluded in plan.excluded:
-            note(f"  excluded {excluded.repo_id}: {excluded.why}")
-        for line in describe(visibility):
-            note(line)
+        announce(note, label=run.target.label, noun="projects", listed=len(plan.listed),
+                 selected=len(plan.selected), excluded=plan.excluded, preflight=visibility)
         report = scan_many(run.target.label, plan.batches(), options,
                            reporter=make_reporter(len(plan.selected)), collectors=GITLAB,
                            concurrency=run.concurrency, preflight=visibility)

@@ -6,14 +6,26 @@ Both implement :class:`scanner.engine.Reporter`; they are called from worker thr
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn
 
+from collectors.sources.selection import Excluded
 from scanner.model import Visibility
 
 Echo = Callable[[str], None]
+
+
+def announce(note: Echo, *, label: str, noun: str, listed: int, selected: int,
+             excluded: Sequence[Excluded], preflight: tuple[Visibility, ...]) -> None:
+    """Before a platform scan: what was listed, what is left out and why, what is visible."""
+    note(f"{label}: {listed} {noun} listed, {selected} to scan"
+         + (f", {len(excluded)} excluded" if excluded else ""))
+    for left_out in excluded:
+        note(f"  excluded {left_out.repo_id}: {left_out.why}")
+    for line in describe(preflight):
+        note(line)
 
 
 def describe(rows: tuple[Visibility, ...]) -> list[str]:

@@ -13,7 +13,6 @@ import json
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import jsonschema
 import pytest
@@ -21,6 +20,7 @@ import pytest
 from scanner.cli import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, main
 from tests.fixture_repos import scenario_repo
 from tests.github_fake import FakeGitHub, FakeOrg, FakeRepo, check_shapes, make_bare
+from tests.scan_run import Run
 from tests.test_end_to_end import SCHEMA as SCHEMA_PATH
 
 __all__ = ["scenario_repo"]
@@ -71,31 +71,6 @@ def github(org: FakeOrg) -> Iterator[FakeGitHub]:
         assert check_shapes(server.log) == []
 
 
-class Run:
-    """One ``aims scan`` against the fake server, with its outputs."""
-
-    def __init__(self, code: int, report: dict[str, Any] | None, out: str, err: str) -> None:
-        self.code, self.report, self.out, self.err = code, report, out, err
-
-    def repo(self, name: str) -> dict[str, Any]:
-        """A repository's assessment by short name."""
-        assert self.report is not None
-        return next(r for r in self.report["repositories"] if r["repo"].endswith(f"/{name}"))
-
-    def status(self, name: str, ident: str) -> tuple[str, str | None]:
-        """Status and unknown-reason of an indicator or question in one repository."""
-        repo = self.repo(name)
-        found = [i for d in repo["model_d"]["domains"] for i in d["indicators"]]
-        found += list(repo["model_s"]["answers"])
-        item = next(i for i in found if i["id"] == ident)
-        return item["status"], item["reason"]
-
-    def org_answer(self, ident: str) -> dict[str, Any]:
-        """The organisation's answer to a Model S question."""
-        assert self.report is not None
-        return next(a for a in self.report["organisation"]["answers"] if a["id"] == ident)
-
-
 @pytest.fixture()
 def scan(github: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
          capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
@@ -129,7 +104,7 @@ def test_owner_token_sees_everything(scan: Callable[..., Run]) -> None:
     assert run.status("mid", "GDA-4b") == ("unmet", None)
     # One of two AI PRs (the agent-branch squash merge) was approved only by its author.
     assert run.status("high", "CLG-4c") == ("unmet", None)
-    reviews = _evidence(run, "high", "platform.reviews")
+    reviews = run.evidence("high", "platform.reviews")
     assert reviews["payload"]["ai_merged"] == 2
     assert reviews["payload"]["ai_unapproved"] == [9]
     jsonschema.validate(run.report, json.loads(SCHEMA_PATH.read_text()))
@@ -177,7 +152,7 @@ def test_free_plan_private_repository_has_no_branch_rules(
     github.org.repo("acme", "mid").private = True
     run = scan("tok-owner")
     assert run.status("mid", "CLG-3a") == ("unmet", None)
-    rules = _evidence(run, "mid", "platform.branch_rules")
+    rules = run.evidence("mid", "platform.branch_rules")
     assert "Upgrade to GitHub Pro" in rules["payload"]["unavailable"]
 
 
@@ -279,10 +254,3 @@ def test_token_never_appears_anywhere(github: FakeGitHub, scan: Callable[..., Ru
     for path in (tmp_path / "cache").rglob("*"):
         if path.is_file():
             assert secret.encode() not in path.read_bytes(), path
-
-
-def _evidence(run: Run, name: str, kind: str) -> dict[str, Any]:
-    assert run.report is not None
-    repo = run.repo(name)["repo"]
-    return next(e for e in run.report["evidence"]
-                if e["kind"] == kind and e["provenance"]["repo"] == repo)

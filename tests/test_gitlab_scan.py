@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import jsonschema
 import pytest
@@ -28,6 +27,7 @@ from tests.gitlab_fake import (
     check_shapes,
     make_bare,
 )
+from tests.scan_run import Run
 from tests.test_end_to_end import SCHEMA as SCHEMA_PATH
 
 __all__ = ["scenario_repo"]
@@ -99,44 +99,6 @@ def server(instance: FakeInstance) -> Iterator[FakeGitLab]:
     with FakeGitLab(instance) as fake:
         yield fake
         assert check_shapes(fake.log) == []
-
-
-class Run:
-    """One ``aims scan`` against the fake server, with its outputs."""
-
-    def __init__(self, code: int, report: dict[str, Any] | None, out: str, err: str) -> None:
-        self.code, self.report, self.out, self.err = code, report, out, err
-
-    def repo(self, name: str) -> dict[str, Any]:
-        """A project's assessment by its own path."""
-        assert self.report is not None
-        return next(r for r in self.report["repositories"] if r["repo"].endswith(f"/{name}"))
-
-    def names(self) -> list[str]:
-        """The scanned projects' own paths, in report order."""
-        assert self.report is not None
-        return [r["repo"].rsplit("/", 1)[1] for r in self.report["repositories"]]
-
-    def status(self, name: str, ident: str) -> tuple[str, str | None]:
-        """Status and unknown-reason of an indicator or question in one project."""
-        repo = self.repo(name)
-        found = [i for d in repo["model_d"]["domains"] for i in d["indicators"]]
-        found += list(repo["model_s"]["answers"])
-        item = next(i for i in found if i["id"] == ident)
-        return item["status"], item["reason"]
-
-    def summary(self, name: str, ident: str) -> str:
-        """The summary of an indicator in one project."""
-        repo = self.repo(name)
-        found = [i for d in repo["model_d"]["domains"] for i in d["indicators"]]
-        return str(next(i for i in found if i["id"] == ident)["summary"])
-
-    def evidence(self, name: str, kind: str) -> dict[str, Any]:
-        """One project's evidence of a kind."""
-        assert self.report is not None
-        repo = self.repo(name)["repo"]
-        return next(e for e in self.report["evidence"]
-                    if e["kind"] == kind and e["provenance"]["repo"] == repo)
 
 
 @pytest.fixture()

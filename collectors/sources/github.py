@@ -30,7 +30,7 @@ from collectors.sources.clone_cache import CloneCache
 from collectors.sources.cloned import ClonedSource, sync_clone
 from collectors.sources.github_api import GitHubApi
 from collectors.sources.github_types import ApiError, Fetched, OrgData, RepoHandle, RepoMeta
-from collectors.sources.selection import Selection
+from collectors.sources.selection import Excluded, Selection
 from scanner.evidence import UnknownReason
 from scanner.model import Visibility
 
@@ -378,14 +378,6 @@ def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 
 
 # ----------------------------------------------------------------------------- plan
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Excluded:
-    """A listed repository left out of the scan, and why."""
-
-    repo_id: str
-    why: str
 
 
 class GitHubPlan:

@@ -45,7 +45,7 @@ from collectors.sources.gitlab_types import (
     ProjectHandle,
     ProjectMeta,
 )
-from collectors.sources.selection import Selection
+from collectors.sources.selection import Excluded, Selection
 from scanner.evidence import UnknownReason
 from scanner.model import Visibility
 
@@ -490,14 +490,6 @@ def _with_details(api: GitLabApi, meta: ProjectMeta, mr: Mapping[str, Any]) -> d
 
 
 # ----------------------------------------------------------------------------- plan
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Excluded:
-    """A listed project left out of the scan, and why."""
-
-    repo_id: str
-    why: str
 
 
 class GitLabPlan:

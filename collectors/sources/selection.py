@@ -47,3 +47,11 @@ class Selection:
                                      for p in self.patterns):
             return "not matched by --repos"
         return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Excluded:
+    """A listed repository or project left out of the scan, and why."""
+
+    repo_id: str
+    why: str

@@ -11,14 +11,12 @@ import copy
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
-from datetime import timedelta
 from pathlib import Path
 from typing import Any, cast
 
 import pytest
 
 from collectors.attribution import Matcher
-from collectors.base import Context
 from collectors.github_branch_rules import parse_branch_rules
 from collectors.github_platform import (
     GITHUB,
@@ -35,10 +33,10 @@ from collectors.sources.github_types import (
     RepoMeta,
     Response,
 )
-from collectors.sources.local import LocalSource
 from scanner.catalog import Catalog
 from scanner.evidence import Evidence, Gap, Item, UnknownReason
 from scanner.payloads import BranchRules, DeployGates, OrgRules, ReviewHistory, SecurityFeatures
+from tests.collectors.platform_collect import collect
 from tests.conftest import AS_OF, RepoBuilder
 
 DATA = Path(__file__).parent.parent / "data" / "github" / "platform"
@@ -378,31 +376,15 @@ def handle(*, admin: bool = True, answers: Mapping[str, Any] | None = None,
         api=cast(Any, StubApi(answers or {})))
 
 
-class PlatformSource(LocalSource):
-    """A local repository carrying a platform handle, as the GitHub source does."""
-
-    def __init__(self, path: Path, platform: RepoHandle | None) -> None:
-        super().__init__(path, repo_id="github.com/acme/api")
-        if platform is not None:
-            self.platform = platform
-
-
 @pytest.fixture
 def run(repo: RepoBuilder, catalog: Catalog) -> Any:
     """``run(handle)`` -> every item the GitHub collectors yield, by kind."""
     repo.write("README.md", "hello\n").commit("Initial commit")
 
-    def collect(platform: RepoHandle | None) -> dict[str, list[Item]]:
-        source = PlatformSource(repo.path, platform)
-        ctx = Context(source=source, info=source.info(), catalog=catalog, as_of=AS_OF,
-                      since=AS_OF - timedelta(days=90))
-        found: dict[str, list[Item]] = {}
-        for collector in GITHUB:
-            for item in collector.run(ctx):
-                assert item.kind in {k.KIND for k in collector.kinds}  # type: ignore[attr-defined]
-                found.setdefault(item.kind, []).append(item)
-        return found
-    return collect
+    def run_with(platform: RepoHandle | None) -> dict[str, list[Item]]:
+        return collect(repo.path, catalog, GITHUB, platform, repo_id="github.com/acme/api",
+                       as_of=AS_OF)
+    return run_with
 
 
 def only(items: dict[str, list[Item]], kind: str) -> Item:

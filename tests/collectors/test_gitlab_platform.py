@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from collectors.attribution import Matcher
-from collectors.base import Context
 from collectors.gitlab_branch_rules import Refusal, read_branch_rules
 from collectors.gitlab_platform import (
     GITLAB,
@@ -38,10 +35,10 @@ from collectors.sources.gitlab_types import (
     ProjectHandle,
     ProjectMeta,
 )
-from collectors.sources.local import LocalSource
 from scanner.catalog import Catalog
 from scanner.evidence import Evidence, Gap, Item, UnknownReason
 from scanner.payloads import BranchRules, DeployGates, OrgRules, ReviewHistory, SecurityFeatures
+from tests.collectors.platform_collect import collect
 from tests.collectors.test_gitlab_branch_rules import (
     DEVELOPERS,
     MAINTAINERS,
@@ -517,32 +514,15 @@ def test_read_reviews(name: str, matcher: Matcher) -> None:
 # --------------------------------------------------------------------------- collectors
 
 
-class PlatformSource(LocalSource):
-    """A local repository carrying a platform handle, as the GitLab source does."""
-
-    def __init__(self, path: Path, platform: object | None) -> None:
-        super().__init__(path, repo_id="gitlab.example.com/acme/api")
-        if platform is not None:
-            self.platform = platform
-
-
 @pytest.fixture
 def run(repo: RepoBuilder, catalog: Catalog) -> Any:
     """``run(handle)`` -> every item the GitLab collectors yield, by kind."""
     repo.write("README.md", "hello\n").commit("Initial commit")
 
-    def collect(platform: object | None) -> dict[str, list[Item]]:
-        source = PlatformSource(repo.path, platform)
-        ctx = Context(source=source, info=source.info(), catalog=catalog, as_of=AS_OF,
-                      since=AS_OF - timedelta(days=90))
-        found: dict[str, list[Item]] = {}
-        for collector in GITLAB:
-            for item in collector.run(ctx):
-                assert item.kind in {k.KIND for k in collector.kinds}  # type: ignore[attr-defined]
-                assert item.provenance.collector == collector.label
-                found.setdefault(item.kind, []).append(item)
-        return found
-    return collect
+    def run_with(platform: object | None) -> dict[str, list[Item]]:
+        return collect(repo.path, catalog, GITLAB, platform,
+                       repo_id="gitlab.example.com/acme/api", as_of=AS_OF)
+    return run_with
 
 
 def only(items: dict[str, list[Item]], kind: str) -> Item:

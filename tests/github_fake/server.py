@@ -12,19 +12,17 @@ import hashlib
 import json
 import math
 import re
-import threading
 import time
-from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from tests.github_fake.graphql_api import Viewer, github_schema, run_query
 from tests.github_fake.model import FakeOrg
 from tests.github_fake.rest import Call, Reply, error, route
+from tests.loopback import LoopbackServer, Scripted
 
 PRIMARY_LIMIT = "API rate limit exceeded for user ID 1."
 SECONDARY_LIMIT = ("You have exceeded a secondary rate limit. Please wait a few minutes before "
@@ -51,15 +49,6 @@ class Logged:
     """The JSON request body (GraphQL: ``{"query", "variables"}``)."""
 
 
-@dataclass(frozen=True)
-class Scripted:
-    """A canned response served instead of normal handling."""
-
-    status: int
-    body: Any = None
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-
 @dataclass
 class _Budget:
     limit: int
@@ -70,63 +59,27 @@ class _Budget:
         return max(self.limit - self.used, 0)
 
 
-class FakeGitHub:
+class FakeGitHub(LoopbackServer):
     """The server; use as a context manager, then point the client at :attr:`url`."""
 
     def __init__(self, org: FakeOrg, *, latency: float = 0.0, core_limit: int = 5000,
                  graphql_limit: int = 5000) -> None:
         self.org = org
+        super().__init__()
         self.latency = latency
         """Seconds slept before answering each request."""
         self.log: list[Logged] = []
-        self._scripts: list[tuple[str, re.Pattern[str], deque[Scripted]]] = []
         self._budgets = {"core": _Budget(core_limit), "graphql": _Budget(graphql_limit)}
         self._reset = int(time.time()) + 3600
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # --- lifecycle --------------------------------------------------------------------
 
     def __enter__(self) -> FakeGitHub:
         github_schema()  # parse GitHub's schema now, not inside the first timed request
-        fake = self
-
-        class Handler(_Handler):
-            server_fake = fake
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        # A short poll interval keeps shutdown (and so each test's teardown) quick.
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,),
-                                        daemon=True)
-        self._thread.start()
+        self.start(_Handler)
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join()
-
-    @property
-    def url(self) -> str:
-        """``http://127.0.0.1:PORT`` (REST root; GraphQL at ``url + "/graphql"``)."""
-        if self._server is None:
-            raise RuntimeError("FakeGitHub is not running (use it as a context manager)")
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
     # --- scripting --------------------------------------------------------------------
-
-    def script(self, method: str, path_regex: str, *responses: Scripted) -> None:
-        """Answer the next requests matching ``method`` and ``path_regex`` with ``responses``.
-
-        ``path_regex`` is searched (``re.search``) in the raw path plus ``?query`` if any.
-        """
-        with self._lock:
-            self._scripts.append((method, re.compile(path_regex), deque(responses)))
 
     def rate_limited(self, method: str = "GET", path_regex: str = ".*", *,
                      reset_in: float = 1.0, times: int = 1) -> None:
@@ -162,13 +115,6 @@ class FakeGitHub:
                     and re.search(path_regex, e.path)]
 
     # --- handling ---------------------------------------------------------------------
-
-    def _scripted(self, method: str, target: str) -> Scripted | None:
-        with self._lock:
-            for verb, pattern, queue in self._scripts:
-                if verb == method and queue and pattern.search(target):
-                    return queue.popleft()
-        return None
 
     def _role(self, authorization: str | None) -> str | None:
         scheme, _, token = (authorization or "").partition(" ")
@@ -229,7 +175,7 @@ class FakeGitHub:
         except ValueError:
             request = payload.decode(errors="replace")
         reply: Reply
-        if (scripted := self._scripted(method, target)) is not None:
+        if (scripted := self.scripted(method, target)) is not None:
             reply = Reply(scripted.status, scripted.body, dict(scripted.headers))
         elif role is None:
             reply = error(401, "Bad credentials" if headers.get("authorization")

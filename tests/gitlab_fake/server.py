@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
-from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from tests.gitlab_fake.model import FakeInstance
 from tests.gitlab_fake.rest import Call, Reply, error, route
+from tests.loopback import LoopbackServer, Scripted
 
 RATE_LIMIT = 2000
 """GitLab.com's authenticated API limit per user and minute (platform-apis.md §4.8)."""
@@ -45,69 +43,24 @@ class Logged:
     """The response body: JSON value, or the text of a plain-text answer (429)."""
 
 
-@dataclass(frozen=True)
-class Scripted:
-    """A canned response served instead of normal handling (str body = plain text)."""
-
-    status: int
-    body: Any = None
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-
-class FakeGitLab:
+class FakeGitLab(LoopbackServer):
     """The server; use as a context manager, then point the client at :attr:`url`."""
 
     def __init__(self, inst: FakeInstance, *, latency: float = 0.0) -> None:
         self.inst = inst
+        super().__init__()
         self.latency = latency
         """Seconds slept before answering each request."""
         self.log: list[Logged] = []
-        self._scripts: list[tuple[str, re.Pattern[str], deque[Scripted]]] = []
         self._window = (time.time(), 0)  # (window start, requests counted in it)
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # --- lifecycle --------------------------------------------------------------------
 
     def __enter__(self) -> FakeGitLab:
-        fake = self
-
-        class Handler(_Handler):
-            server_fake = fake
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        # A short poll interval keeps shutdown (and so each test's teardown) quick.
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,),
-                                        daemon=True)
-        self._thread.start()
+        self.start(_Handler)
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join()
-
-    @property
-    def url(self) -> str:
-        """``http://127.0.0.1:PORT``, the instance URL (the API is under ``/api/v4``)."""
-        if self._server is None:
-            raise RuntimeError("FakeGitLab is not running (use it as a context manager)")
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
     # --- scripting --------------------------------------------------------------------
-
-    def script(self, method: str, path_regex: str, *responses: Scripted) -> None:
-        """Answer the next requests matching ``method`` and ``path_regex`` with ``responses``.
-
-        ``path_regex`` is searched (``re.search``) in the raw path plus ``?query`` if any.
-        """
-        with self._lock:
-            self._scripts.append((method, re.compile(path_regex), deque(responses)))
 
     def too_many_requests(self, method: str = "GET", path_regex: str = ".*", *,
                           retry_after: int = 1, times: int = 1) -> None:
@@ -133,13 +86,6 @@ class FakeGitLab:
                     and re.search(path_regex, e.path)]
 
     # --- handling ---------------------------------------------------------------------
-
-    def _scripted(self, method: str, target: str) -> Scripted | None:
-        with self._lock:
-            for verb, pattern, queue in self._scripts:
-                if verb == method and queue and pattern.search(target):
-                    return queue.popleft()
-        return None
 
     def _rate_headers(self) -> dict[str, str]:
         """Count one request in the current one-minute window; GitLab's informational headers."""
@@ -174,7 +120,7 @@ class FakeGitLab:
         path, query = split.path, dict(parse_qsl(split.query, keep_blank_values=True))
         token = _token({name.lower(): value for name, value in headers.items()})
         reply: Reply
-        if (scripted := self._scripted(method, target)) is not None:
+        if (scripted := self.scripted(method, target)) is not None:
             reply = Reply(scripted.status, scripted.body, dict(scripted.headers),
                           rate_headers=False)
         else:
