@@ -201,6 +201,9 @@ def test_free_plan_answers_unavailable_not_absent(scan: Callable[..., Run],
     assert run.status("high", "GDA-4b") == ("unmet", None)
     rules = run.evidence("high", "platform.branch_rules")["payload"]
     assert "not available on this GitLab plan" in rules["unavailable"]
+    assert run.report is not None
+    assert "push rules: secrets, signed commits, file names (Premium: not offered on this plan)" \
+        in {row["evidence"] for row in run.report["preflight"]}
     # The plan is learnt once: the other projects do not ask again.
     premium = server.requests("GET", r"/projects/\d+/(approval_rules|approvals|push_rule|"
                                      r"protected_environments)$")

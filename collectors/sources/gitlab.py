@@ -113,6 +113,8 @@ def parse_target(text: str, instance_url: str) -> GitLabTarget | None:
     segments = segments[len(prefix):]
     if "-" in segments:  # /acme/api/-/tree/main: the part after "/-/" is a page, not a path
         segments = segments[:segments.index("-")]
+    if segments[:1] == ["groups"]:  # /groups/acme/-/... is the web UI's form of a group page
+        segments = segments[1:]
     return _target(base, segments)
 
 
@@ -567,9 +569,12 @@ def preflight(plan: GitLabPlan) -> tuple[Visibility, ...]:
     developer = sum(1 for m in projects if m.developer)
     maintainer = sum(1 for m in projects if m.maintainer)
 
+    # The group reads may already have shown the plan: say so rather than imply a setting.
+    premium = "Premium: not offered on this plan" if plan.tier.premium is False else "Premium"
+
     def row(evidence: str, needs: str, visible: int) -> Visibility:
-        return Visibility(evidence=evidence, needs=needs, visible=visible, total=total,
-                          scope="projects")
+        return Visibility(evidence=evidence.replace("Premium", premium), needs=needs,
+                          visible=visible, total=total, scope="projects")
 
     rows = [
         row("project list, files and history", "Reporter", total),
@@ -587,10 +592,10 @@ def preflight(plan: GitLabPlan) -> tuple[Visibility, ...]:
     group = plan.group
     if group is not None:
         rows += [
-            Visibility(evidence=f"group protected branches of {group.full_path} (Premium)",
+            Visibility(evidence=f"group protected branches of {group.full_path} ({premium})",
                        needs="group Maintainer", visible=_seen(group.protected_branches),
                        total=1, scope="group"),
-            Visibility(evidence=f"group push rule of {group.full_path} (Premium)",
+            Visibility(evidence=f"group push rule of {group.full_path} ({premium})",
                        needs="group Owner", visible=_seen(group.push_rule), total=1,
                        scope="group"),
         ]

@@ -19,6 +19,8 @@ SELF = "https://git.example.com"
     ("gitlab:acme/api.git", PUBLIC_URL, (PUBLIC_URL, "acme/api")),
     ("https://gitlab.com/acme/platform", SELF, (PUBLIC_URL, "acme/platform")),
     ("https://gitlab.com/acme/api/-/tree/main", PUBLIC_URL, (PUBLIC_URL, "acme/api")),
+    ("https://gitlab.com/groups/acme/platform/-/epics", PUBLIC_URL,
+     (PUBLIC_URL, "acme/platform")),
     ("https://git.example.com/acme/api", SELF, (SELF, "acme/api")),
     ("https://git.example.com/gitlab/acme", f"{SELF}/gitlab", (f"{SELF}/gitlab", "acme")),
     ("https://git.example.com/acme", PUBLIC_URL, None),  # not the configured instance
