@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from collectors.sources.github_queries import mapping, nodes, objects
+from collectors.sources.json_shapes import mapping, nodes, objects
 from scanner.payloads import BranchRules
 
 

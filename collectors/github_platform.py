@@ -24,8 +24,8 @@ from collectors.attribution import Matcher
 from collectors.base import Collector, Context
 from collectors.github_branch_rules import parse_branch_rules, unavailable_rules
 from collectors.github_reviews import parse_reviews
-from collectors.sources.github_queries import mapping, nodes, objects
 from collectors.sources.github_types import ApiError, Fetched, OrgData, RepoHandle
+from collectors.sources.json_shapes import mapping, nodes, objects
 from scanner.evidence import Item, UnknownReason, make_evidence, make_gap
 from scanner.payloads import BranchRules, DeployGates, OrgRules, ReviewHistory, SecurityFeatures
 

@@ -17,7 +17,7 @@ from typing import Any
 from collectors.attribution import Matcher, match_commit
 from collectors.review_signals import TrailerReader, ai_account, commit_record, merge_record
 from collectors.sources.base import CommitRecord
-from collectors.sources.github_queries import mapping, moment, nodes
+from collectors.sources.json_shapes import mapping, moment, nodes
 from scanner.payloads import ReviewHistory
 
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from collectors.sources.api_types import Fetched
-from collectors.sources.github_queries import mapping, objects
-from collectors.sources.gitlab_types import ROLE_NAMES, ProjectHandle
+from collectors.sources.gitlab_types import ProjectHandle, role_name
+from collectors.sources.json_shapes import mapping, objects
 from scanner.evidence import UnknownReason
 from scanner.payloads import BranchRules
 
@@ -61,11 +61,6 @@ UNPROTECTED = Protection(protected=False, requires_pull_request=False, enforce_a
 
 # --------------------------------------------------------------------------- answer states
 # Shared with :mod:`collectors.gitlab_platform`: what one Fetched answer means (gitlab_types).
-
-
-def role_name(level: int) -> str:
-    """The GitLab role of an access level, for "this token is Developer" details."""
-    return ROLE_NAMES.get(level, f"access level {level}")
 
 
 def not_permitted(fetched: Fetched) -> bool:

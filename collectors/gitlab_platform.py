@@ -32,13 +32,12 @@ from collectors.gitlab_branch_rules import (
     not_permitted,
     read_branch_rules,
     refused,
-    role_name,
     unavailable_on_plan,
 )
 from collectors.gitlab_reviews import parse_reviews, unread
 from collectors.sources.api_types import Fetched
-from collectors.sources.github_queries import mapping, objects
-from collectors.sources.gitlab_types import ProjectHandle
+from collectors.sources.gitlab_types import ProjectHandle, role_name
+from collectors.sources.json_shapes import mapping, objects
 from scanner.evidence import Item, UnknownReason, kind_of, make_evidence, make_gap
 from scanner.payloads import BranchRules, DeployGates, OrgRules, ReviewHistory, SecurityFeatures
 

@@ -19,7 +19,7 @@ from typing import Any
 from collectors.attribution import Matcher, match_commit
 from collectors.review_signals import TrailerReader, ai_account, commit_record, merge_record
 from collectors.sources.base import CommitRecord
-from collectors.sources.github_queries import mapping, moment, objects
+from collectors.sources.json_shapes import mapping, moment, objects
 from scanner.payloads import ReviewHistory
 
 #: Accounts that are not people: project/group access-token bots and ``-bot`` style names.

@@ -30,6 +30,7 @@ from collectors.sources.clone_cache import CloneCache
 from collectors.sources.cloned import ClonedSource, sync_clone
 from collectors.sources.github_api import GitHubApi
 from collectors.sources.github_types import ApiError, Fetched, OrgData, RepoHandle, RepoMeta
+from collectors.sources.json_shapes import chunks, mapping, moment
 from collectors.sources.selection import Excluded, Selection
 from scanner.evidence import UnknownReason
 from scanner.model import Visibility
@@ -327,12 +328,12 @@ def _pull_window(api: GitHubApi, meta: RepoMeta, branch: str, first: Fetched,
 
 
 def _merged_since(node: Mapping[str, Any], since: datetime) -> bool:
-    return queries.moment(node.get("mergedAt")) >= since
+    return moment(node.get("mergedAt")) >= since
 
 
 def _more_in_window(nodes: Sequence[Mapping[str, Any]], since: datetime) -> bool:
     """Pages are newest-updated first and a merge updates a PR: stop once past the window."""
-    return bool(nodes) and queries.moment(queries.mapping(nodes[-1]).get("updatedAt")) >= since
+    return bool(nodes) and moment(mapping(nodes[-1]).get("updatedAt")) >= since
 
 
 # ----------------------------------------------------------------------------- source
@@ -369,12 +370,6 @@ def open_clone(clones: CloneCache, handle: RepoHandle, *, repo_id: str, branch: 
     synced = sync_clone(clones, repo_id=repo_id, url=handle.meta.clone_url, branch=branch,
                         head=head, since=since)
     return GitHubSource(synced.path, handle, repo_id)
-
-
-def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
-    """Consecutive slices of at most ``size`` items."""
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 # ----------------------------------------------------------------------------- plan

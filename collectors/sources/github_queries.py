@@ -28,8 +28,7 @@ points for 5 repositories.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
 from typing import Any
 
 #: Repositories per state query (platform-apis.md §2.3: 25 or fewer).
@@ -165,30 +164,3 @@ def _document(name: str, variables: dict[str, Any], fields: Sequence[str],
 # --------------------------------------------------------------------------- readers
 # GitHub's JSON is read defensively: a field of an unexpected type reads as empty, so a
 # surprising answer gives an observation about what was there instead of an exception.
-
-
-def mapping(value: Any) -> Mapping[str, Any]:
-    """``value`` if it is a JSON object, else an empty one."""
-    return value if isinstance(value, Mapping) else {}
-
-
-def objects(value: Any) -> list[Mapping[str, Any]]:
-    """The JSON objects of a list (None, other types and null entries are skipped)."""
-    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
-
-
-def nodes(connection: Any) -> list[Mapping[str, Any]]:
-    """The ``nodes`` of a GraphQL connection (empty for null or a malformed one)."""
-    return objects(mapping(connection).get("nodes"))
-
-
-#: The epoch stands in for a missing or malformed date: it is before any window.
-NO_DATE = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def moment(value: Any) -> datetime:
-    """A GraphQL ``DateTime`` (``...Z``), or :data:`NO_DATE` when missing or malformed."""
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return NO_DATE

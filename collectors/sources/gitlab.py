@@ -33,18 +33,17 @@ from collectors.sources.api_types import ApiError, Fetched
 from collectors.sources.base import Job, RepoUnavailable, Source, SourceError
 from collectors.sources.clone_cache import CloneCache
 from collectors.sources.cloned import ClonedSource, sync_clone
-from collectors.sources.github import chunks
-from collectors.sources.github_queries import moment
 from collectors.sources.gitlab_api import BudgetSpent, GitLabApi, endpoint_of
 from collectors.sources.gitlab_types import (
     DEVELOPER,
     MAINTAINER,
     REPORTER,
-    ROLE_NAMES,
     GroupData,
     ProjectHandle,
     ProjectMeta,
+    role_name,
 )
+from collectors.sources.json_shapes import chunks, moment
 from collectors.sources.selection import Excluded, Selection
 from scanner.evidence import UnknownReason
 from scanner.model import Visibility
@@ -157,6 +156,9 @@ class Inventory:
 
     group_path: str | None
     """Full path of the scanned group (None for a single-project target)."""
+    namespace: str | None
+    """The group whose settings apply: the scanned group, or a single project's group
+    (None for a project of a user's personal namespace, which has no group settings)."""
     projects: list[ProjectMeta]
 
 
@@ -175,10 +177,15 @@ def list_projects(api: GitLabApi, target: GitLabTarget) -> Inventory:
                 if exc.status != 404:
                     raise
             else:
-                return Inventory(group_path=None, projects=[
-                    meta_of(response.data, _role_of(response.data), response.endpoint)])
+                namespace = response.data.get("namespace") or {}
+                return Inventory(group_path=None,
+                                 namespace=(str(namespace.get("full_path"))
+                                            if namespace.get("kind") == "group" else None),
+                                 projects=[meta_of(response.data, _role_of(response.data),
+                                                   response.endpoint)])
         group = api.get(f"/groups/{encoded(target.path)}").data
-        return Inventory(group_path=str(group.get("full_path") or target.path),
+        path = str(group.get("full_path") or target.path)
+        return Inventory(group_path=path, namespace=path,
                          projects=_group_projects(api, int(group["id"])))
     except ApiError as exc:
         raise SourceError(f"{target.label}: {_target_problem(exc)}") from None
@@ -247,8 +254,7 @@ class TierProbe:
 def _not_permitted(endpoint: str, needs: int, role: int) -> Fetched:
     return Fetched(endpoint=endpoint, error=ApiError(
         endpoint, None, UnknownReason.NOT_PERMITTED,
-        f"visible to {ROLE_NAMES[needs]}s and above; this token is "
-        f"{ROLE_NAMES.get(role, 'Reporter')} here"))
+        f"visible to {role_name(needs)}s and above; this token is {role_name(role)} here"))
 
 
 def read_premium(api: GitLabApi, tier: TierProbe, path: str, *, listing: bool = False
@@ -287,7 +293,7 @@ def read_group(api: GitLabApi, path: str | None, tier: TierProbe) -> GroupData |
     top = path.split("/", 1)[0]
     pb_path, rule_path = f"/groups/{encoded(top)}/protected_branches", \
         f"/groups/{encoded(top)}/push_rule"
-    protected = _group_read(api, tier, pb_path, listing=True)
+    protected = _group_protected_branches(api, tier, pb_path)
     rule_endpoint = endpoint_of(rule_path)
     try:
         rule = Fetched(endpoint=rule_endpoint, data=api.get(rule_path).data)
@@ -302,15 +308,17 @@ def read_group(api: GitLabApi, path: str | None, tier: TierProbe) -> GroupData |
                 "the group push rule is visible to group Owners only"))
         else:
             rule = Fetched(endpoint=rule_endpoint, error=exc)
-    return GroupData(id=None, full_path=top, protected_branches=protected, push_rule=rule)
+    return GroupData(full_path=top, protected_branches=protected, push_rule=rule)
 
 
-def _group_read(api: GitLabApi, tier: TierProbe, path: str, *, listing: bool) -> Fetched:
-    endpoint = endpoint_of(path, {"per_page": 100} if listing else None)
+def _group_protected_branches(api: GitLabApi, tier: TierProbe, path: str) -> Fetched:
+    """The group's protected branches; its answer also shows the plan (the group exists)."""
+    params = {"per_page": 100}
+    endpoint = endpoint_of(path, params)
     try:
-        data = api.items(path, {"per_page": 100})[0].data if listing else api.get(path).data
+        data = api.items(path, params)[0].data
     except ApiError as exc:
-        if exc.status == 404:  # the group was just read: 404 is the plan
+        if exc.status == 404:  # the group exists: 404 is the plan
             tier.learn(False, f"{exc.endpoint} answered 404 {exc.detail}")
             return tier.unavailable(endpoint)
         if exc.status == 403:
@@ -508,9 +516,7 @@ class GitLabPlan:
         inventory = list_projects(api, target)
         self.listed = inventory.projects
         self.single = inventory.group_path is None
-        namespace = (inventory.group_path or
-                     (self.listed[0].path.rsplit("/", 1)[0] if self.listed else None))
-        self.group = read_group(api, namespace, self.tier)
+        self.group = read_group(api, inventory.namespace, self.tier)
         self.selected: list[ProjectMeta] = []
         self.excluded: list[Excluded] = []
         for meta in self.listed:

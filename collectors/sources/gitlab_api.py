@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -187,17 +187,6 @@ class GitLabApi:
             raise self._scrubbed(classify(endpoint, exc)) from None
         return Response(endpoint=endpoint, status=200, data=found, etag=None,
                         not_modified=False), complete
-
-    def pages(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[Any]:
-        """Items of a paginated list, lazily (errors raise :class:`ApiError` on the way)."""
-        endpoint = endpoint_of(path, params)
-        try:
-            yield from self._gl.http_list(path, query_data=dict(params or {}), iterator=True,
-                                          max_retries=MAX_RETRIES)
-        except BudgetSpent:
-            raise
-        except Exception as exc:
-            raise self._scrubbed(classify(endpoint, exc)) from None
 
 
 def endpoint_of(path: str, params: Mapping[str, Any] | None = None) -> str:

@@ -28,6 +28,11 @@ ROLE_NAMES = {GUEST: "Guest", REPORTER: "Reporter", DEVELOPER: "Developer",
               MAINTAINER: "Maintainer", OWNER: "Owner"}
 
 
+def role_name(level: int) -> str:
+    """The GitLab role of an access level, for "this token is Developer" details."""
+    return ROLE_NAMES.get(level, f"access level {level}")
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ProjectMeta:
     """One project as the group inventory lists it (REST ``Project`` entity)."""
@@ -81,8 +86,8 @@ class ProjectMeta:
 class GroupData:
     """What is read once for the scanned group (or a single project's top group)."""
 
-    id: int | None
     full_path: str
+    """The top-level group, whose protected branches apply to every project below it."""
     protected_branches: Fetched
     """``GET /groups/:id/protected_branches`` (Premium): a list of ``ProtectedBranch``."""
     push_rule: Fetched

@@ -11,6 +11,7 @@ import graphql
 import pytest
 
 from collectors.sources import github_queries as queries
+from collectors.sources.json_shapes import nodes
 
 SCHEMA = Path(__file__).parent.parent / "data" / "github" / "schema.graphql.gz"
 
@@ -93,4 +94,4 @@ def test_bad_batches_are_programming_errors(call: Any, kwargs: dict[str, Any]) -
     ("oops", []),
 ])
 def test_nodes_reads_connections_defensively(value: Any, expected: list[Any]) -> None:
-    assert queries.nodes(value) == expected
+    assert nodes(value) == expected

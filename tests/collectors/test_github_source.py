@@ -15,7 +15,7 @@ from collectors.sources.github import (
     meta_of,
     parse_target,
 )
-from collectors.sources.github_queries import moment
+from collectors.sources.json_shapes import moment
 from scanner.progress import BarReporter, LineReporter
 
 GHES = "https://ghe.example.com/api/v3"

@@ -144,7 +144,7 @@ def meta(**changes: Any) -> ProjectMeta:
 
 
 def group(protected: Fetched | None = None, push_rule: Fetched | None = None) -> GroupData:
-    return GroupData(id=3, full_path="acme",
+    return GroupData(full_path="acme",
                      protected_branches=protected or ok(GROUP_PROTECTED, []),
                      push_rule=push_rule or ok(GROUP_PUSH_RULE, None))
 

@@ -35,6 +35,9 @@ class FakeGroup:
     push_rule: dict[str, Any] | None = None
     """The group push rule (Premium); None = none configured (GitLab answers 404)."""
     visibility: str = "private"
+    user: bool = False
+    """A user's personal namespace: its projects name ``kind: user``, and every group
+    endpoint answers 404 for it."""
 
 
 @dataclass

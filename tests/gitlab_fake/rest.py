@@ -114,7 +114,8 @@ def namespace(call: Call, group: FakeGroup) -> dict[str, Any]:
     """A ``NamespaceBasic`` for a group."""
     parent = call.inst.parent(group)
     return {"id": call.inst.group_id(group), "name": group.full_path.rsplit("/", 1)[-1],
-            "path": group.full_path.rsplit("/", 1)[-1], "kind": "group",
+            "path": group.full_path.rsplit("/", 1)[-1],
+            "kind": "user" if group.user else "group",
             "full_path": group.full_path,
             "parent_id": None if parent is None else call.inst.group_id(parent),
             "avatar_url": None, "web_url": f"{call.server}/groups/{group.full_path}"}
@@ -298,7 +299,8 @@ def paginate(call: Call, items: list[Any], *, rate_headers: bool = True) -> Repl
 def _group(call: Call, need: int = 0, *, premium: bool = False) -> FakeGroup | Reply:
     """The addressed group, or GitLab's 404 / 403 / Free-tier 404."""
     group = call.inst.group(unquote(call.params["group"]))
-    if group is None or (group.visibility == "private" and call.group_role < GUEST):
+    if group is None or group.user or (group.visibility == "private"
+                                       and call.group_role < GUEST):
         return error(*GROUP_NOT_FOUND)
     if call.group_role < need:
         return error(*FORBIDDEN)
