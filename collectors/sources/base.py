@@ -2,8 +2,9 @@
 
 A source reads one repository: what it is (:class:`RepoInfo`), the files of its HEAD tree
 with their blob SHAs, the content of one file (bounded, never following a symlink out of
-the repository), the commits of a time window (streamed), and local provenance refs.
-Platform settings are not here: they belong to the platform collectors.
+the repository), the commits of a time window (streamed), who last wrote a line (blame),
+and local provenance refs. Platform settings are not here: they belong to the platform
+collectors.
 """
 
 from __future__ import annotations
@@ -133,6 +134,15 @@ class Source(Protocol):
 
     def ref_counts(self, patterns: Sequence[str]) -> dict[str, int]:
         """Number of local refs or notes under each pattern (only patterns with entries)."""
+        ...
+
+    def blame(self, path: str, lines: Sequence[int]) -> dict[int, str | None]:
+        """The commit that last wrote each line of a HEAD file; None beyond a shallow
+        clone's boundary. Lines that cannot be blamed are left out."""
+        ...
+
+    def commits_by_sha(self, shas: Sequence[str]) -> dict[str, CommitRecord]:
+        """The named commits, parsed like :meth:`commits` (missing ones left out)."""
         ...
 
     def history_command(self, since: datetime, until: datetime) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import posixpath
+import re
 
 try:
     import fcntl
@@ -35,6 +36,8 @@ LOG_FORMAT = "%x00".join(_FIELDS) + "%x00%x1e"
 _TERMINATOR = b"\x00\x1e\n"
 _CHUNK = 1 << 20
 _MAX_SYMLINK_HOPS = 8
+#: A porcelain blame group header: commit, original line, final line[, lines in group].
+_BLAME_HEADER = re.compile(r"^([0-9a-f]{40}) \d+ (\d+)(?: \d+)?$", re.M)
 
 
 def sanitise_url(url: str | None) -> str | None:
@@ -228,6 +231,45 @@ class LocalSource:
             return None
         out: str = self._git.log("-1", "--format=%ct", "HEAD", "--", path)
         return datetime.fromtimestamp(int(out), tz=UTC) if out.strip() else None
+
+    def blame(self, path: str, lines: Sequence[int]) -> dict[int, str | None]:
+        """The commit that last wrote each of ``lines`` of a HEAD file (``git blame``).
+
+        None for a line whose commit is a shallow clone's boundary: the history that would
+        say who really wrote it is not in the clone. Lines git cannot blame are left out.
+        """
+        wanted = sorted({n for n in lines if n > 0})
+        if not self._info.head or not wanted:
+            return {}
+        ranges = [f"-L{n},{n}" for n in wanted]
+        try:
+            out: str = self._git.blame("--porcelain", "--root", *ranges, "HEAD", "--", path)
+        except git.GitCommandError:
+            return {}
+        found: dict[int, str | None] = {}
+        for match in _BLAME_HEADER.finditer(out):
+            sha = match.group(1)
+            found[int(match.group(2))] = (None if sha in self._info.shallow_boundary
+                                          else sha)
+        return found
+
+    def commits_by_sha(self, shas: Sequence[str]) -> dict[str, CommitRecord]:
+        """The named commits, read like the history window (same record format)."""
+        wanted = sorted(set(shas))
+        if not wanted:
+            return {}
+        try:
+            out: str = self._git.log("--no-walk=unsorted", "--no-show-signature",
+                                     "--encoding=UTF-8", "--no-color",
+                                     f"--format={LOG_FORMAT}", *wanted)
+        except git.GitCommandError:
+            return {}
+        found: dict[str, CommitRecord] = {}
+        for record in out.encode("utf-8", "surrogateescape").split(_TERMINATOR):
+            parsed = parse_log_record(record)
+            if parsed is not None:
+                found[parsed.sha] = parsed
+        return found
 
     def ref_counts(self, patterns: Sequence[str]) -> dict[str, int]:
         """Entries under each local ref pattern; notes refs count their notes."""

@@ -183,3 +183,36 @@ def test_signature_states_of_ssh_signed_commits(repo: RepoBuilder, tmp_path: Pat
                                                      datetime(2100, 1, 1, tzinfo=UTC), 10)
     assert states == "GN"
     assert LocalSource(repo.path).signature_states(*WINDOW, 1) == "G"
+
+
+def test_blame_names_the_commit_that_wrote_each_line(repo: RepoBuilder) -> None:
+    first = repo.write("src/app.py", "a = 1\nb = 2\n").commit("first")
+    second = repo.write("src/app.py", "a = 1\nb = 3\nc = 4\n").commit(
+        "second\n\nCo-authored-by: Claude <noreply@anthropic.com>")
+    source = LocalSource(repo.path)
+    assert source.blame("src/app.py", [1, 2, 3, 2]) == {1: first, 2: second, 3: second}
+    records = source.commits_by_sha([second, first])
+    assert set(records) == {first, second}
+    assert records[second].trailers == (("Co-authored-by", "Claude <noreply@anthropic.com>"),)
+
+
+@pytest.mark.parametrize(("path", "lines"), [
+    ("src/app.py", [99]),      # beyond the end of the file: git refuses the whole range
+    ("missing.py", [1]),       # not in HEAD
+    ("src/app.py", [0, -1]),   # not line numbers
+])
+def test_blame_leaves_out_what_it_cannot_answer(repo: RepoBuilder, path: str,
+                                                lines: list[int]) -> None:
+    repo.write("src/app.py", "a = 1\n").commit("first")
+    assert LocalSource(repo.path).blame(path, lines) == {}
+
+
+def test_blame_beyond_a_shallow_boundary_is_untraced(repo: RepoBuilder, tmp_path: Path) -> None:
+    three_commits(repo)
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo.path}", str(shallow)],
+                   check=True, env=repo.env)
+    source = LocalSource(shallow)
+    # The only commit of the clone is its boundary: it did not necessarily write the line.
+    assert source.blame("README.md", [1]) == {1: None}
+    assert source.commits_by_sha(["0" * 40]) == {}
