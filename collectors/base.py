@@ -23,6 +23,10 @@ from scanner.yamlsafe import YamlError, load_yaml
 TEXT_LIMIT = 1024 * 1024
 
 
+def _silent(_message: str) -> None:
+    """No progress messages."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Context:
     """Everything a collector may read: the source, the catalog and the run's clock."""
@@ -32,6 +36,8 @@ class Context:
     catalog: Catalog
     as_of: datetime
     since: datetime
+    note: Callable[[str], None] = _silent
+    """Progress messages for long reads (a terminal line or a log line)."""
 
     def files(self) -> Sequence[TreeEntry]:
         """Files of the HEAD tree, sorted by path."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import pathspec
 
@@ -19,16 +19,19 @@ from rules.queries import (
     snapshot,
 )
 from rules.registry import rule
-from scanner.evidence import Evidence, Facts, UnknownReason
+from scanner.evidence import Evidence, Facts, Gap, UnknownReason
 from scanner.model import Outcome
 from scanner.payloads import (
     AiConfigFile,
     CiPipeline,
-    CodeScan,
+    CodeFinding,
+    FlowScan,
     HookConfig,
     PolicyCode,
     PolicyDocument,
+    SecretFinding,
     SecretsBaseline,
+    SecretScan,
     SecurityFeatures,
 )
 
@@ -100,13 +103,20 @@ def secrets_detection_in_place(facts: Facts) -> Outcome:
 @rule("GDA-3b")
 def no_live_secrets(facts: Facts) -> Outcome:
     """A secrets scan of HEAD finds no unaudited secret."""
-    found = observed(facts, CodeScan)
+    found = observed(facts, SecretScan)
     if isinstance(found, Outcome):
         return found
-    secrets = found.payload.secrets
-    if secrets:
-        return Outcome.unmet(f"{len(secrets)} unaudited secret(s) in the tree", found)
-    return Outcome.met("no unaudited secret in the tree", found)
+    scan = found.payload
+    gaps = facts.gaps(SecretScan)
+    if scan.findings:
+        return Outcome.unmet(f"{len(scan.findings)} unaudited secret(s) in the tree"
+                             f"{introduced_by_ai(scan.findings)}: "
+                             f"{places(scan.findings)}", found, *gaps)
+    audited = f", {scan.audited_out} audited in the baseline" if scan.audited_out else ""
+    if gaps:
+        return Outcome.unknown(f"no unaudited secret in {scan.files:,} file(s) scanned{audited}, "
+                               f"but {not_scanned(gaps)}", found, *gaps)
+    return Outcome.met(f"no unaudited secret in {scan.files:,} file(s) scanned{audited}", found)
 
 
 @rule("GDA-4a")
@@ -115,15 +125,48 @@ def dataflow_checks_run(facts: Facts) -> Outcome:
     jobs = ci_jobs(facts, {"dataflow"}, triggers={"pull_request"})
     if jobs:
         return Outcome.met(f"data-flow analysis on PRs/MRs: {name_jobs(jobs)}", *cite_jobs(jobs))
-    found = observed(facts, CodeScan)
+    found = observed(facts, FlowScan)
     if isinstance(found, Outcome):
         return Outcome.unknown("no data-flow analysis on PRs/MRs in CI; " + found.summary,
-                               *facts.gaps(CodeScan), *facts.all(CiPipeline), snapshot(facts))
-    flows = found.payload.dataflow
+                               *facts.gaps(FlowScan), *facts.all(CiPipeline), snapshot(facts))
+    flows = [f for f in found.payload.findings if f.category == "dataflow"]
+    gaps = facts.gaps(FlowScan)
     if flows:
-        return Outcome.unmet(f"no data-flow check on PRs and {len(flows)} risky flow(s) found",
-                             found)
-    return Outcome.met("bundled data-flow rules found no violation", found)
+        return Outcome.unmet(f"no data-flow check on PRs/MRs and {len(flows)} risky flow(s) "
+                             f"found{introduced_by_ai(flows)}: {places(flows)}", found, *gaps)
+    if gaps:
+        return Outcome.unknown("no data-flow check on PRs/MRs; the bundled data-flow rules "
+                               f"found no violation in {found.payload.files:,} file(s), but "
+                               f"{not_scanned(gaps)}", found, *gaps)
+    return Outcome.met(f"bundled data-flow rules found no violation in "
+                       f"{found.payload.files:,} file(s)", found)
+
+
+Located = SecretFinding | CodeFinding
+
+#: Findings named in a summary; the evidence lists them all.
+NAMED_FINDINGS = 5
+
+
+def places(findings: Sequence[Located]) -> str:
+    """``path:line`` of the first findings, and how many more."""
+    named = ", ".join(f"{f.path}:{f.line}" for f in findings[:NAMED_FINDINGS])
+    more = len(findings) - NAMED_FINDINGS
+    return named + (f" and {more} more" if more > 0 else "")
+
+
+def introduced_by_ai(findings: Sequence[Located]) -> str:
+    """`` (N introduced by AI-attributed commits)``, or nothing."""
+    ai = sum(1 for f in findings if f.ai_attributed)
+    return f" ({ai} introduced by AI-attributed commits)" if ai else ""
+
+
+def not_scanned(gaps: Sequence[Gap]) -> str:
+    """What could not be scanned, for a summary."""
+    where = sorted({g.provenance.locator.removeprefix("tree:") for g in gaps})
+    named = ", ".join(where[:NAMED_FINDINGS])
+    more = len(where) - NAMED_FINDINGS
+    return f"{len(where)} could not be scanned ({named}{f' and {more} more' if more > 0 else ''})"
 
 
 @rule("GDA-4b")

@@ -7,9 +7,17 @@ engine replaces them with an attested answer when the attestation file has one.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rules.agent_control import agent_permissions_enforced
 from rules.code_governance import security_checks_block_merge
-from rules.data_access import no_live_secrets, secrets_blocked_at_push
+from rules.data_access import (
+    Located,
+    no_live_secrets,
+    not_scanned,
+    places,
+    secrets_blocked_at_push,
+)
 from rules.queries import (
     BEFORE_COMMIT,
     SECURITY,
@@ -28,16 +36,17 @@ from rules.queries import (
 )
 from rules.registry import rule
 from rules.traceability import attribution_is_a_rule, attribution_is_consistent
-from scanner.evidence import Evidence, Facts, Item, UnknownReason
+from scanner.evidence import Evidence, Facts, Gap, Item, UnknownReason
 from scanner.model import Outcome, Status
 from scanner.payloads import (
     AiConfigFile,
     AttestationRecord,
     Attribution,
     CiPipeline,
-    CodeScan,
+    FlowScan,
     HookConfig,
     PolicyDocument,
+    SecretScan,
 )
 
 #: GitLab report types and the GitHub SARIF upload that feed a findings dashboard.
@@ -65,9 +74,48 @@ def _either(first: Outcome, second: Outcome, summary: str) -> Outcome:
     return Outcome(status=Status.UNKNOWN, summary=detail, cites=cites, reason=reason)
 
 
-def _ai_findings(facts: Facts) -> Evidence[CodeScan] | Outcome:
-    """The code scan, or the unknown outcome saying why it is missing."""
-    return observed(facts, CodeScan)
+@dataclass(frozen=True, slots=True)
+class _Incidents:
+    """Secrets and high-severity code findings of the deep scan, and what it could not see."""
+
+    findings: tuple[Located, ...]
+    scans: tuple[Item, ...]
+    missing: tuple[Outcome, ...]
+    """Why a scan is absent (not run, semgrep missing...)."""
+    gaps: tuple[Gap, ...]
+    """Files that could not be scanned."""
+
+    def by_ai(self) -> list[Located]:
+        """The findings introduced by AI-attributed commits."""
+        return [f for f in self.findings if f.ai_attributed]
+
+
+def _incidents(facts: Facts) -> _Incidents:
+    secrets, flows = observed(facts, SecretScan), observed(facts, FlowScan)
+    findings: list[Located] = []
+    scans: list[Item] = []
+    missing: list[Outcome] = []
+    if isinstance(secrets, Outcome):
+        missing.append(secrets)
+    else:
+        findings.extend(secrets.payload.findings)
+        scans.append(secrets)
+    if isinstance(flows, Outcome):
+        missing.append(flows)
+    else:
+        findings.extend(f for f in flows.payload.findings if f.severity == "high")
+        scans.append(flows)
+    return _Incidents(tuple(findings), tuple(scans), tuple(missing),
+                      facts.gaps(SecretScan, FlowScan))
+
+
+def _ai_introduced(incidents: _Incidents) -> Outcome | None:
+    """Unmet when some secret or high finding came from an AI-attributed commit."""
+    ai = incidents.by_ai()
+    if not ai:
+        return None
+    return Outcome.unmet(f"{len(ai)} secret(s) or high-severity finding(s) introduced by "
+                         f"AI-attributed commits: {places(ai)}", *incidents.scans)
 
 
 # ------------------------------------------------------------------ stage 1
@@ -117,24 +165,28 @@ def ai_share_stated(facts: Facts) -> Outcome:
 @rule("S1-Q4")
 def no_ai_incidents(facts: Facts) -> Outcome:
     """No secrets or high findings were introduced by AI-attributed commits (No is good)."""
-    scan = _ai_findings(facts)
-    if isinstance(scan, Outcome):
-        return _person_or_unknown(facts, scan, "incidents from AI code")
-    everything = (*scan.payload.secrets, *scan.payload.dataflow)
-    findings = [f for f in everything if f.ai_attributed]
-    if findings:
-        return Outcome.unmet(f"{len(findings)} finding(s) introduced by AI-attributed commits",
-                             scan)
-    untraced = [f for f in everything if f.ai_attributed is None]
+    found = _incidents(facts)
+    decided = _ai_introduced(found)
+    if decided is not None:
+        return decided
+    if found.missing:
+        return _person_or_unknown(facts, found.missing[0], "incidents from AI code")
+    if found.gaps:
+        return Outcome.unknown(f"no finding introduced by an AI-attributed commit, but "
+                               f"{not_scanned(found.gaps)}", *found.scans, *found.gaps)
+    untraced = [f for f in found.findings if f.ai_attributed is None]
     if untraced:
-        return Outcome.unknown(f"{len(untraced)} finding(s) could not be traced to a commit",
-                               scan, reason=UnknownReason.NOT_OBSERVABLE)
-    return Outcome.met("no finding introduced by an AI-attributed commit", scan)
+        return Outcome.unknown(f"{len(untraced)} finding(s) could not be traced to the commit "
+                               f"that wrote them: {places(untraced)}", *found.scans,
+                               reason=UnknownReason.NOT_OBSERVABLE)
+    summary = (f"none of {len(found.findings)} finding(s) was introduced by an AI-attributed "
+               "commit" if found.findings else "no secret or high-severity finding in the code")
+    return Outcome.met(summary, *found.scans)
 
 
 def _person_or_unknown(facts: Facts, missing: Outcome, what: str) -> Outcome:
     """Unknown citing both the missing scan and the attestation that could answer it."""
-    cites: list[Item] = [*facts.gaps(CodeScan), *facts.gaps(AttestationRecord)]
+    cites: list[Item] = [*facts.gaps(SecretScan, FlowScan), *facts.gaps(AttestationRecord)]
     return Outcome.unknown(f"{what}: {missing.summary}; otherwise attest",
                            *(cites or [snapshot(facts)]), reason=missing.reason)
 
@@ -335,12 +387,11 @@ def audit_report_within_an_hour(facts: Facts) -> Outcome:
 @rule("S5-Q4")
 def ai_incidents_eliminated(facts: Facts) -> Outcome:
     """No findings in AI-attributed commits, confirmed by the incident record (attested)."""
-    scan = _ai_findings(facts)
-    if isinstance(scan, Outcome):
-        return _person_or_unknown(facts, scan, "AI-related incidents")
-    findings = [f for f in (*scan.payload.secrets, *scan.payload.dataflow) if f.ai_attributed]
-    if findings:
-        return Outcome.unmet(f"{len(findings)} finding(s) introduced by AI-attributed commits",
-                             scan)
+    found = _incidents(facts)
+    decided = _ai_introduced(found)
+    if decided is not None:
+        return decided
+    if found.missing:
+        return _person_or_unknown(facts, found.missing[0], "AI-related incidents")
     return _person_only(facts, "the code scan found no AI-introduced finding; the incident "
                         "record needs an attestation")

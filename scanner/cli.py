@@ -8,6 +8,7 @@ error (a bug: the message says so, ``AIMS_DEBUG=1`` shows the traceback).
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import logging
 import os
@@ -16,7 +17,7 @@ import shutil
 import sys
 import tempfile
 import traceback
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn
@@ -183,8 +184,17 @@ def read_token(token_env: str | None, defaults: tuple[str, ...], platform: str) 
 @click.option("--max-requests", type=click.IntRange(1), metavar="N",
               help="GitLab: stop after N API requests and report the projects covered.")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
-              envvar="AIMS_CACHE_DIR", help="Where clones and API answers are kept between "
-                                            "runs. Default: the user cache directory.")
+              envvar="AIMS_CACHE_DIR", help="Where clones, API answers and deep-scan results "
+                                            "are kept between runs. Default: the user cache "
+                                            "directory.")
+@click.option("--deep/--no-deep", default=None,
+              help="Also scan the code: secrets (detect-secrets) and risky data flows "
+                   "(bundled semgrep rules), each tied to the commit that wrote it. Default: "
+                   "on for a local path, off for GitHub and GitLab targets.")
+@click.option("--deep-timeout", type=click.FloatRange(1, 3600), default=30.0,
+              show_default=True, metavar="SECONDS",
+              help="Deep scan: time allowed per file (per rule and file for semgrep); a file "
+                   "over it is reported as not scanned.")
 @click.option("--concurrency", type=click.IntRange(1, 16), default=4, show_default=True,
               help="Repositories read at the same time.")
 @click.option("--include-archived", is_flag=True, help="Also scan archived repositories.")
@@ -197,8 +207,8 @@ def read_token(token_env: str | None, defaults: tuple[str, ...], platform: str) 
 def scan(target: str, fmt: str | None, output: Path | None, since_text: str,
          as_of_text: str | None, attestations: Path | None, config_path: Path | None,
          token_env: str | None, github_url: str | None, gitlab_url: str | None,
-         max_requests: int | None, cache_dir: Path | None,
-         concurrency: int, include_archived: bool, include_forks: bool,
+         max_requests: int | None, cache_dir: Path | None, deep: bool | None,
+         deep_timeout: float, concurrency: int, include_archived: bool, include_forks: bool,
          repo_globs: tuple[str, ...], verbose: int, quiet: bool) -> None:
     """Scan TARGET: a local git repository (default: the current directory), a GitHub
     organisation or repository, or a GitLab group (with subgroups) or project.
@@ -249,27 +259,84 @@ def scan(target: str, fmt: str | None, output: Path | None, since_text: str,
               parse_gitlab(target, instance_url_for(gitlab_url, os.environ.get("CI_SERVER_URL"))))
     selection = Selection(include_archived=include_archived, include_forks=include_forks,
                           patterns=repo_globs)
+    platform = github is not None or gitlab is not None
+    with deep_scan(deep if deep is not None else not platform, explicit=deep is True,
+                   cache_dir=cache_dir or default_cache_dir(), timeout=deep_timeout) as extra:
+        report = run_scan(target, github, gitlab, extra, catalog=catalog, as_of=as_of,
+                          since=since, attestations=attestations, token_env=token_env,
+                          cache_dir=cache_dir, selection=selection, concurrency=concurrency,
+                          max_requests=max_requests, note=note, show_progress=show_progress,
+                          quiet=quiet, verbose=verbose)
+    emit(report, fmt, output, verbose=verbose, quiet=quiet)
+
+
+@contextlib.contextmanager
+def deep_scan(wanted: bool, *, explicit: bool, cache_dir: Path, timeout: float
+              ) -> Iterator[tuple[Any, ...]]:
+    """The deep-scan collector when wanted, with its blob cache open for the scan.
+
+    semgrep missing is an error when ``--deep`` was asked for; when the deep scan is only
+    the default of a local scan, secrets are still scanned and data flows become unknown.
+    """
+    if not wanted:
+        yield ()
+        return
+    import sqlite3
+
+    from collectors.deep.cache import BlobCache
+    from collectors.deep.collector import DeepSettings, deep_collector, default_workers
+    from collectors.deep.semgrep import SemgrepError, find_semgrep
+
+    semgrep, missing = None, ""
+    try:
+        semgrep = find_semgrep()
+    except SemgrepError as exc:
+        if explicit:
+            fail(f"--deep: {exc}")
+        missing = str(exc)
+        click.echo(f"aims: warning: {missing}; data flows are not scanned (--no-deep turns "
+                   "the code scan off)", err=True)
+    location = cache_dir / "deep" / "blobs.sqlite"
+    try:
+        cache = BlobCache(location)
+    except (OSError, sqlite3.Error) as exc:
+        click.echo(f"aims: warning: deep-scan cache {location} cannot be used ({exc}); "
+                   "every file is scanned", err=True)
+        cache = BlobCache(None)
+    with cache:
+        settings = DeepSettings(cache=cache, timeout=timeout, workers=default_workers(),
+                                semgrep=semgrep, semgrep_missing=missing)
+        yield (deep_collector(settings),)
+
+
+def run_scan(target: str, github: Any, gitlab: Any, extra: tuple[Any, ...], *, catalog: Any,
+             as_of: datetime, since: datetime, attestations: Path | None,
+             token_env: str | None, cache_dir: Path | None, selection: Any, concurrency: int,
+             max_requests: int | None, note: Any, show_progress: bool, quiet: bool,
+             verbose: int) -> Any:
+    """Scan the target (local path, GitHub or GitLab) and return the report."""
     if github is not None:
         from scanner.github_scan import GitHubRun, scan_github
 
         token = read_token(token_env, ("GITHUB_TOKEN", "GH_TOKEN"), "GitHub")
         options = scan_options(catalog, as_of, since, attestations, None)
         run = GitHubRun(target=github, token=token, cache_dir=cache_dir or default_cache_dir(),
-                        selection=selection, concurrency=concurrency)
+                        selection=selection, concurrency=concurrency, extra=extra)
         report, stats = run_remote(lambda make: scan_github(run, options, note=note,
                                                             make_reporter=make),
                                    quiet=quiet, verbose=verbose)
         note(f"GitHub API: {stats.requests} requests, {stats.not_modified} answered 304 (free), "
              f"{stats.counted} counted against the rate limit, {stats.rate_limited} refused "
              "for rate limits")
-    elif gitlab is not None:
+        return report
+    if gitlab is not None:
         from scanner.gitlab_scan import GitLabRun, scan_gitlab
 
         token = read_token(token_env, ("GITLAB_TOKEN",), "GitLab")
         options = scan_options(catalog, as_of, since, attestations, None)
         lab = GitLabRun(target=gitlab, token=token, cache_dir=cache_dir or default_cache_dir(),
                         selection=selection, concurrency=concurrency,
-                        max_requests=max_requests,
+                        max_requests=max_requests, extra=extra,
                         ca_file=os.environ.get("CI_SERVER_TLS_CA_FILE") or None)
         report, lab_stats = run_remote(lambda make: scan_gitlab(lab, options, note=note,
                                                                 make_reporter=make),
@@ -277,10 +344,9 @@ def scan(target: str, fmt: str | None, output: Path | None, since_text: str,
         budget = f" of a budget of {lab_stats.budget}" if lab_stats.budget else ""
         note(f"GitLab API: {lab_stats.requests} requests{budget}, {lab_stats.rate_limited} "
              f"answered 429 (waited {lab_stats.waited:.0f} s)")
-    else:
-        report = scan_local(Path(target), catalog, as_of, since, attestations,
-                            note if show_progress else None)
-    emit(report, fmt, output, verbose=verbose, quiet=quiet)
+        return report
+    return scan_local(Path(target), catalog, as_of, since, attestations,
+                      note if show_progress else None, extra)
 
 
 def scan_options(catalog: Any, as_of: datetime, since: datetime, attestations: Path | None,
@@ -317,18 +383,19 @@ def scan_options(catalog: Any, as_of: datetime, since: datetime, attestations: P
 
 
 def scan_local(path: Path, catalog: Any, as_of: datetime, since: datetime,
-               attestations: Path | None, progress: Any) -> Any:
+               attestations: Path | None, progress: Any, extra: tuple[Any, ...]) -> Any:
     """One local repository."""
+    from collectors.registry import LOCAL
     from collectors.sources.base import SourceError
     from collectors.sources.local import LocalSource
-    from scanner.engine import scan as run_scan
+    from scanner.engine import scan as scan_one
 
     try:
         source = LocalSource(path)
     except SourceError as exc:
         fail(str(exc))
-    return run_scan(source, scan_options(catalog, as_of, since, attestations, source),
-                    progress=progress)
+    return scan_one(source, scan_options(catalog, as_of, since, attestations, source),
+                    progress=progress, collectors=(*LOCAL, *extra))
 
 
 def run_remote(work: Any, *, quiet: bool, verbose: int) -> Any:

@@ -48,16 +48,16 @@ from scanner.model import (
 )
 from scanner.org import assess_org
 from scanner.payloads import (
+    CODE_KINDS,
     PLATFORM_KINDS,
     AiConfigFile,
     AttestationRecord,
     Attribution,
-    CodeScan,
     History,
     RepoSnapshot,
 )
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 ENGINE = "engine@1"
 
 log = logging.getLogger(__name__)
@@ -166,7 +166,7 @@ def assess(source: Source, options: ScanOptions, collectors: Sequence[Collector]
     """Collect, decide and aggregate for one repository."""
     info = source.info()
     context = Context(source=source, info=info, catalog=options.catalog, as_of=options.as_of,
-                      since=options.since)
+                      since=options.since, note=note)
     note(f"{info.repo_id}: reading HEAD {info.head or '(no commits)'}")
     produced = {kind for c in collectors for kind in c.kinds}
     items: list[Item] = [_snapshot(context), *_expected_gaps(context, options, produced)]
@@ -254,9 +254,10 @@ def _expected_gaps(context: Context, options: ScanOptions, produced: set[type]) 
     gaps = [gap(kind_of(kind), UnknownReason.UNSUPPORTED,
                 f"not visible in a local scan: {_title(kind)[0].lower()}{_title(kind)[1:]}")
             for kind in PLATFORM_KINDS if kind not in produced]
-    gaps.append(gap(CodeScan.KIND, UnknownReason.NOT_COLLECTED,
-                    "the deep code scan (secrets and data flows in the code) is not part of "
-                    "this version"))
+    gaps.extend(gap(kind_of(kind), UnknownReason.NOT_COLLECTED,
+                    "the deep code scan (secrets and data flows in the code) was not run; "
+                    "run the scan with --deep")
+                for kind in CODE_KINDS if kind not in produced)
     where = (f"no entry in {options.attestation_file}" if options.attestation_file
              else "no attestation file given (--attestations)")
     gaps.append(gap(AttestationRecord.KIND, UnknownReason.NOT_OBSERVABLE,

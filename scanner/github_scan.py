@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from collectors.base import Collector
 from collectors.registry import GITHUB
 from collectors.sources.clone_cache import CloneCache, GitAuth
 from collectors.sources.etag_cache import EtagCache
@@ -32,6 +33,8 @@ class GitHubRun:
     cache_dir: Path
     selection: Selection
     concurrency: int = 4
+    extra: tuple[Collector, ...] = ()
+    """Collectors run after the platform's own (the deep code scan)."""
     max_wait: float = 900.0
 
 
@@ -50,7 +53,8 @@ def scan_github(run: GitHubRun, options: ScanOptions, *, note: Progress,
         announce(note, label=run.target.label, noun="repositories", listed=len(plan.listed),
                  selected=len(plan.selected), excluded=plan.excluded, preflight=visibility)
         report = scan_many(run.target.label, plan.batches(), options,
-                           reporter=make_reporter(len(plan.selected)), collectors=GITHUB,
+                           reporter=make_reporter(len(plan.selected)),
+                           collectors=(*GITHUB, *run.extra),
                            concurrency=run.concurrency, preflight=visibility)
     finally:
         api.close()

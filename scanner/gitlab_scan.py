@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from collectors.base import Collector
 from collectors.registry import GITLAB
 from collectors.sources.clone_cache import CloneCache, GitAuth
 from collectors.sources.gitlab import GitLabPlan, GitLabTarget, preflight
@@ -32,6 +33,8 @@ class GitLabRun:
     cache_dir: Path
     selection: Selection
     concurrency: int = 4
+    extra: tuple[Collector, ...] = ()
+    """Collectors run after the platform's own (the deep code scan)."""
     max_requests: int | None = None
     max_wait: float = 900.0
     ca_file: str | None = None
@@ -53,7 +56,8 @@ def scan_gitlab(run: GitLabRun, options: ScanOptions, *, note: Progress,
         announce(note, label=run.target.label, noun="projects", listed=len(plan.listed),
                  selected=len(plan.selected), excluded=plan.excluded, preflight=visibility)
         report = scan_many(run.target.label, plan.batches(), options,
-                           reporter=make_reporter(len(plan.selected)), collectors=GITLAB,
+                           reporter=make_reporter(len(plan.selected)),
+                           collectors=(*GITLAB, *run.extra),
                            concurrency=run.concurrency, preflight=visibility)
     finally:
         api.close()

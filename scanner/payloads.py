@@ -517,28 +517,93 @@ PLATFORM_KINDS: tuple[type, ...] = (
 )
 
 # --------------------------------------------------------------------------- code scan
-# Filled by the deep code scan (secrets and data flows); until then a gap ``not-collected``.
+# Filled by the deep code scan (``--deep``); without it, gaps ``not-collected``.
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FileSkip:
+    """Files of the HEAD tree the deep scan left out on purpose, by reason."""
+
+    reason: str
+    """``binary``, ``over 1 MiB``, ``vendored or generated``, ``lock file``, ``symlink``..."""
+    count: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SecretFinding:
+    """A secret in a HEAD file: where, what kind, and a slow hash; never the value."""
+
+    type: str
+    """detect-secrets' name for it, e.g. ``AWS Access Key``."""
+    path: str
+    line: int
+    fingerprint: str
+    """``scrypt:`` hash of the value (same secret, same fingerprint, in any repository)."""
+    commit: str | None
+    """The commit that last wrote this line (git blame at HEAD); None when history does not
+    reach it (shallow clone) or blame failed."""
+    ai_attributed: bool | None
+    """Whether that commit carries an AI attribution signal; None when ``commit`` is None."""
+    ai_signals: tuple[str, ...]
+    """Names of the catalog signals that matched that commit, sorted."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CodeFinding:
-    """One finding of the deep code scan (secret hashed, never in clear)."""
+    """A match of one of the bundled data-flow or risky-pattern rules."""
 
     rule: str
+    category: str
+    """``dataflow`` (data reaching where it must not) or ``risky-pattern``."""
+    severity: str
+    """``high``, ``medium`` or ``low``."""
     path: str
     line: int
-    severity: str
+    end_line: int
+    message: str
     fingerprint: str
+    """``sha256:`` of rule, path and the matched lines' text (stable when lines move)."""
+    commit: str | None
     ai_attributed: bool | None
+    ai_signals: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CodeScan:
-    """Results of the deep code scan of the HEAD tree."""
+class SecretScan:
+    """Secrets found by detect-secrets in the files of the HEAD tree."""
 
-    KIND: ClassVar[str] = "code.scan"
-    secrets: tuple[CodeFinding, ...]
-    dataflow: tuple[CodeFinding, ...]
+    KIND: ClassVar[str] = "code.secrets"
+    engine: str
+    files: int
+    """Files examined (whether scanned in this run or answered from the blob cache, which
+    is not recorded here: two runs over the same tree give the same evidence)."""
+    skipped: tuple[FileSkip, ...]
+    baseline: str | None
+    """Path of the ``.secrets.baseline`` applied, if any."""
+    audited_out: int
+    """Findings the baseline marks as audited false positives (not reported)."""
+    findings: tuple[SecretFinding, ...]
+    """Sorted by path and line."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FlowScan:
+    """Matches of the bundled semgrep rules in the files of the HEAD tree."""
+
+    KIND: ClassVar[str] = "code.flows"
+    engine: str
+    rules: str
+    """``sha256:`` of the bundled rule files."""
+    files: int
+    """Files in scope of the rules and examined (now or from the blob cache)."""
+    excluded: int
+    """Files in scope that the repository's ``.semgrepignore`` excludes."""
+    skipped: tuple[FileSkip, ...]
+    findings: tuple[CodeFinding, ...]
+    """Sorted by path, line and rule."""
+
+
+CODE_KINDS: tuple[type, ...] = (SecretScan, FlowScan)
 
 
 # --------------------------------------------------------------------------- people

@@ -137,3 +137,21 @@ def _describe(exc: yaml.YAMLError) -> str:
     if mark is not None:
         return f"invalid YAML at line {mark.line + 1}, column {mark.column + 1}: {problem}"
     return f"invalid YAML: {problem}"
+
+
+def runaway(text: str) -> str | None:
+    """Why parsing this YAML would run away (an alias bomb, nesting too deep), or None.
+
+    For tools that parse YAML without these limits (semgrep expands aliases): only the
+    guards are checked, so a plain syntax error, which such tools report themselves, is
+    not one.
+    """
+    try:
+        yaml.compose(text, Loader=_GuardedLoader)
+    except YamlError as exc:
+        return str(exc)
+    except RecursionError:
+        return "nesting too deep"
+    except yaml.YAMLError:
+        return None
+    return None

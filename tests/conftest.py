@@ -111,3 +111,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     """``--update-golden`` rewrites the golden reports; review the diff before committing."""
     parser.addoption("--update-golden", action="store_true", default=False,
                      help="rewrite tests/golden/* from the current output")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Scans keep their caches (the deep scan's blob cache...) in the session's temporary
+    directory, never in the user's cache directory. Scans of the same content share it, as
+    reruns do for a user."""
+    path = tmp_path_factory.mktemp("aims-cache")
+    previous = os.environ.get("AIMS_CACHE_DIR")
+    os.environ["AIMS_CACHE_DIR"] = str(path)
+    yield path
+    if previous is None:
+        os.environ.pop("AIMS_CACHE_DIR", None)
+    else:
+        os.environ["AIMS_CACHE_DIR"] = previous

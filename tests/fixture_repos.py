@@ -19,7 +19,8 @@ import pytest
 REPOS = Path(__file__).resolve().parent.parent / "fixtures" / "repos"
 
 #: Every scenario, by script name.
-SCENARIOS = ("bare-minimum", "ai-no-governance", "mid-maturity", "high-maturity", "hostile")
+SCENARIOS = ("bare-minimum", "ai-no-governance", "mid-maturity", "high-maturity", "hostile",
+             "deep-findings")
 
 #: The fake token planted in the hostile scenario's remote URL and ``config/settings.py``.
 #: It must never appear in any output. Built from two parts, like in the script, so that

@@ -59,14 +59,15 @@ def statuses(repo: dict[str, Any]) -> dict[str, str]:
 ATTESTATIONS = Path(__file__).parent.parent / "fixtures" / "attestations"
 
 # scenario -> (exit code, Model D floor, Model D ceiling, stage floor, stage ceiling, AI in use)
-# A local scan cannot see platform settings nor (yet) scan code for secrets, so S1-Q4 and
-# S1-Q5 are unknown and the Model S floor stays at 1 unless a person attests them.
+# A local scan includes the deep code scan: S1-Q4 (AI-related incidents) is answered from
+# it, while S1-Q5 needs the platform's required checks and stays unknown locally.
 EXPECTED = {
     "bare-minimum": (0, "1-1-1-1", "1-1-1-1", 1, 1, False),
     "ai-no-governance": (0, "1-1-1-2", "1-1-1-2", 1, 1, True),
-    "mid-maturity": (0, "2-2-1-3", "5-2-1-3", 1, 3, True),
-    "high-maturity": (0, "2-3-2-4", "5-5-5-4", 1, 5, True),
-    "hostile": (3, "1-1-1-1", "5-5-5-1", 1, 5, None),
+    "mid-maturity": (0, "2-2-1-3", "5-2-1-3", 3, 3, True),
+    "high-maturity": (0, "2-3-3-4", "5-5-5-4", 3, 5, True),
+    "hostile": (3, "1-1-1-1", "5-5-2-1", 1, 5, None),
+    "deep-findings": (0, "1-1-1-2", "1-1-1-2", 1, 1, True),
 }
 
 
@@ -110,7 +111,8 @@ def test_attestations_lift_what_only_people_can_answer(scenarios: Callable[[str]
     repo = repository(text)
     assert (code, repo["model_s"]["stage"], repo["model_s"]["stage_ceiling"]) == (0, 4, 5)
     found = statuses(repo)
-    assert (found["S1-Q4"], found["S1-Q5"], found["S4-Q4"]) == ("attested",) * 3
+    # S1-Q4 is observed by the code scan, so its attestation is not used.
+    assert (found["S1-Q4"], found["S1-Q5"], found["S4-Q4"]) == ("met", "attested", "attested")
     assert found["S5-Q2"] == "unknown"  # stale: dated more than 90 days before --as-of
     assert found["GDA-5a"] == "met"  # observed, so the attestation is not used
     answers = {a["id"]: a for a in repo["model_s"]["answers"]}

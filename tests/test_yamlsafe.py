@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scanner.yamlsafe import YamlError, load_yaml
+from scanner.yamlsafe import YamlError, load_yaml, runaway
 
 
 def alias_bomb(levels: int = 9, fanout: int = 9) -> str:
@@ -56,3 +56,16 @@ def test_rejects_hostile_yaml_with_a_clear_message(data: str | bytes, message: s
 def test_rejects_oversized_input_before_parsing() -> None:
     with pytest.raises(YamlError, match="over the 100-byte limit"):
         load_yaml(b"x: " + b"a" * 200, max_bytes=100)
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    (alias_bomb(), "through aliases"),
+    ("[" * 150 + "]" * 150, "nesting deeper than"),
+    ("a: [1, 2\nb: 3\n", None),                  # a syntax error is the parser's to report
+    ("x: &d {k: 1}\na: *d\nb: *d\n", None),       # ordinary anchors
+    ("on: push\n", None),
+])
+def test_runaway_names_only_what_would_make_a_parser_run_away(text: str,
+                                                             why: str | None) -> None:
+    found = runaway(text)
+    assert (found is None) if why is None else (found is not None and why in found)

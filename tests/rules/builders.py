@@ -35,6 +35,7 @@ from scanner.evidence import (
 )
 from scanner.model import Outcome, Status
 from scanner.payloads import (
+    CODE_KINDS,
     PLATFORM_KINDS,
     AgentHook,
     AiConfigFile,
@@ -47,8 +48,8 @@ from scanner.payloads import (
     CiStep,
     CodeFinding,
     CodeOwners,
-    CodeScan,
     DeployGates,
+    FlowScan,
     History,
     Hook,
     HookConfig,
@@ -60,7 +61,9 @@ from scanner.payloads import (
     RefCount,
     RepoSnapshot,
     ReviewHistory,
+    SecretFinding,
     SecretsBaseline,
+    SecretScan,
     SecurityFeatures,
     SensitivePath,
     SignalCount,
@@ -152,9 +155,9 @@ def snapshot(**changes: Any) -> Evidence[RepoSnapshot]:
 def expected_gap(kind: type[Any]) -> Gap:
     """The gap the engine records for a kind a local scan cannot see (``_expected_gaps``)."""
     name = kind_of(kind)
-    if kind is CodeScan:
+    if kind in CODE_KINDS:
         reason = UnknownReason.NOT_COLLECTED
-        detail = "the deep code scan is not part of this version"
+        detail = "the deep code scan was not run; run the scan with --deep"
     elif kind is AttestationRecord:
         reason, detail = (UnknownReason.NOT_OBSERVABLE,
                           "only a person can answer this: no attestation file given")
@@ -164,7 +167,7 @@ def expected_gap(kind: type[Any]) -> Gap:
     return make_gap(name, reason, detail, provenance(ENGINE, f"scope:{name}", None))
 
 
-EXPECTED_KINDS: tuple[type[Any], ...] = (*PLATFORM_KINDS, CodeScan, AttestationRecord)
+EXPECTED_KINDS: tuple[type[Any], ...] = (*PLATFORM_KINDS, *CODE_KINDS, AttestationRecord)
 
 
 def local_scan() -> list[Item]:
@@ -440,18 +443,53 @@ def org_rules(**changes: Any) -> Evidence[OrgRules]:
     return platform(payload, "/orgs/acme/rulesets")
 
 
-def code_scan(secrets: Sequence[CodeFinding] = (),
-              dataflow: Sequence[CodeFinding] = ()) -> Evidence[CodeScan]:
-    """Results of the deep code scan of HEAD."""
-    return make_evidence(CodeScan(secrets=tuple(secrets), dataflow=tuple(dataflow)),
-                         provenance("codescan@1", "tree:/", TREE))
+def secret_scan(*findings: SecretFinding, audited_out: int = 0) -> Evidence[SecretScan]:
+    """Secrets found by the deep scan of HEAD."""
+    return make_evidence(SecretScan(engine="detect-secrets 1.5.0", files=40, skipped=(),
+                                    baseline=None,
+                                    audited_out=audited_out, findings=findings),
+                         provenance("deep@1", "tree:deep:secrets", TREE))
 
 
-def finding(rule_id: str, path: str, *, ai: bool | None) -> CodeFinding:
-    """One code-scan finding (secret fingerprint hashed)."""
-    return CodeFinding(rule=rule_id, path=path, line=12, severity="high",
-                       fingerprint=hashlib.sha256(path.encode()).hexdigest()[:16],
-                       ai_attributed=ai)
+def flow_scan(*findings: CodeFinding) -> Evidence[FlowScan]:
+    """Matches of the bundled semgrep rules in HEAD."""
+    return make_evidence(FlowScan(engine="semgrep 1.182.0", rules="sha256:0", files=30,
+                                  excluded=0, skipped=(),
+                                  findings=findings),
+                         provenance("deep@1", "tree:deep:flows", TREE))
+
+
+def code_scan(secrets: Sequence[SecretFinding] = (),
+              dataflow: Sequence[CodeFinding] = ()) -> tuple[Item, Item]:
+    """Both results of the deep code scan of HEAD."""
+    return secret_scan(*secrets), flow_scan(*dataflow)
+
+
+def not_scanned(kind: type[Any], path: str) -> Gap:
+    """A file the deep scan could not scan (e.g. it timed out)."""
+    return make_gap(kind_of(kind), UnknownReason.UNREADABLE, "timed out after 30 s",
+                    provenance("deep@1", f"tree:{path}", None))
+
+
+def _commit(ai: bool | None) -> dict[str, Any]:
+    return {"commit": None if ai is None else "c" * 40, "ai_attributed": ai,
+            "ai_signals": ("claude-coauthor",) if ai else ()}
+
+
+def secret(path: str, *, ai: bool | None) -> SecretFinding:
+    """One secret found at line 12 of ``path`` (fingerprint only)."""
+    return SecretFinding(type="AWS Access Key", path=path, line=12,
+                         fingerprint="scrypt:" + hashlib.sha256(path.encode()).hexdigest()[:32],
+                         **_commit(ai))
+
+
+def flow(rule_id: str, path: str, *, ai: bool | None, category: str = "dataflow",
+         severity: str = "high") -> CodeFinding:
+    """One match of a bundled semgrep rule at line 12 of ``path``."""
+    return CodeFinding(rule=rule_id, category=category, severity=severity, path=path, line=12,
+                       end_line=12, message=f"{rule_id} matched",
+                       fingerprint="sha256:" + hashlib.sha256(path.encode()).hexdigest(),
+                       **_commit(ai))
 
 
 # --------------------------------------------------------------------------- table rows

@@ -6,6 +6,7 @@ import pytest
 
 from scanner.evidence import UnknownReason
 from scanner.model import Status
+from scanner.payloads import SecretScan
 from tests.rules.builders import (
     NO_AI,
     STEADY_AI,
@@ -21,15 +22,18 @@ from tests.rules.builders import (
     check,
     ci,
     code_scan,
-    finding,
+    flow,
     history,
     hook,
     job,
     month,
+    not_scanned,
     params,
     policy,
     precommit,
     scan,
+    secret,
+    secret_scan,
     security_features,
 )
 
@@ -85,14 +89,29 @@ ROWS: list[Row] = [
     Row("S1-Q4", "local scan: no code scan, no attestation", scan, UNKNOWN,
         UnknownReason.NOT_COLLECTED, says=("otherwise attest",)),
     Row("S1-Q4", "only findings from human commits",
-        lambda: scan(code_scan(secrets=(finding("aws-access-key", "config/prod.py",
+        lambda: scan(*code_scan(secrets=(secret("config/prod.py",
                                                 ai=False),))), MET),
     Row("S1-Q4", "a secret introduced by an AI-attributed commit",
-        lambda: scan(code_scan(secrets=(finding("github-pat", "scripts/release.sh",
+        lambda: scan(*code_scan(secrets=(secret("scripts/release.sh",
                                                 ai=True),))), UNMET,
-        says=("1 finding(s) introduced by AI-attributed commits",)),
+        says=("1 secret(s) or high-severity finding(s) introduced by AI-attributed commits",
+              "scripts/release.sh:12")),
+    Row("S1-Q4", "a high-severity flow written by an AI-attributed commit",
+        lambda: scan(*code_scan(dataflow=(flow("sql-from-strings-python", "db.py", ai=True,
+                                               category="risky-pattern"),))), UNMET),
+    Row("S1-Q4", "a medium-severity flow written by an AI-attributed commit is no incident",
+        lambda: scan(*code_scan(dataflow=(flow("pii-to-log-python", "db.py", ai=True,
+                                               severity="medium"),))), MET),
+    Row("S1-Q4", "AI-introduced secret decides it though data flows were not scanned",
+        lambda: scan(secret_scan(secret("scripts/release.sh", ai=True))), UNMET),
+    Row("S1-Q4", "no AI-introduced secret and data flows not scanned",
+        lambda: scan(secret_scan(secret("scripts/release.sh", ai=False))), UNKNOWN,
+        UnknownReason.NOT_COLLECTED),
+    Row("S1-Q4", "nothing AI-introduced found, but a file timed out",
+        lambda: scan(*code_scan(), not_scanned(SecretScan, "data/big.py")), UNKNOWN,
+        UnknownReason.UNREADABLE, says=("data/big.py",)),
     Row("S1-Q4", "a finding whose commit attribution is unknown",
-        lambda: scan(code_scan(secrets=(finding("github-pat", "scripts/release.sh",
+        lambda: scan(*code_scan(secrets=(secret("scripts/release.sh",
                                                 ai=None),))), UNKNOWN, NOT_OBSERVABLE),
     # ------------------------------------------------------------------ S1-Q5
     Row("S1-Q5", "local scan", lambda: scan(ci(CI, job("secrets", "gitleaks"))), UNKNOWN,
@@ -205,7 +224,7 @@ ROWS: list[Row] = [
     Row("S4-Q3", "secrets hook, push protection on, clean tree",
         lambda: scan(precommit(hook("gitleaks", "gitleaks")),
                      security_features(secret_scanning=True, push_protection=True),
-                     code_scan()), MET),
+                     *code_scan()), MET),
     Row("S4-Q3", "secrets hook but push protection off",
         lambda: scan(precommit(hook("gitleaks", "gitleaks")),
                      security_features(secret_scanning=True, push_protection=False)),
@@ -251,10 +270,10 @@ ROWS: list[Row] = [
     Row("S5-Q4", "local scan: no code scan", scan, UNKNOWN,
         UnknownReason.NOT_COLLECTED),
     Row("S5-Q4", "an AI-attributed commit introduced a secret",
-        lambda: scan(code_scan(secrets=(finding("github-pat", "scripts/release.sh",
+        lambda: scan(*code_scan(secrets=(secret("scripts/release.sh",
                                                 ai=True),))), UNMET),
     Row("S5-Q4", "clean scan: the incident record needs an attestation",
-        lambda: scan(code_scan()), UNKNOWN, NOT_OBSERVABLE, says=("needs an attestation",)),
+        lambda: scan(*code_scan()), UNKNOWN, NOT_OBSERVABLE, says=("needs an attestation",)),
 ]
 
 
