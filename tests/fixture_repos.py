@@ -25,6 +25,7 @@ SCENARIOS = ("bare-minimum", "ai-no-governance", "mid-maturity", "high-maturity"
 #: The fake token planted in the hostile scenario's remote URL and ``config/settings.py``.
 #: It must never appear in any output. Built from two parts, like in the script, so that
 #: secret scanners do not flag this file.
+# nosemgrep: hardcoded-credential-python
 PLANTED_TOKEN = "ghp_" + "FAKEplantedTOKEN0123456789abcdefABCD"
 
 

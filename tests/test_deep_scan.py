@@ -229,3 +229,20 @@ def test_semgrep_missing_by_default_still_scans_secrets(
     (gap,) = [e["gap"] for e in report["evidence"] if e["kind"] == "code.flows"]
     assert gap["reason"] == "not-collected" and "not installed" in gap["detail"]
     assert results(report)["GDA-4a"]["status"] == "unknown"
+
+
+def test_files_the_baseline_excludes_are_not_scanned_for_secrets(
+        deep_repo: Path, tmp_path: Path) -> None:
+    repo = tmp_path / "copy"
+    subprocess.run(["git", "clone", "-q", str(deep_repo), str(repo)], check=True)
+    baseline = json.loads((repo / ".secrets.baseline").read_text(encoding="utf-8"))
+    baseline["filters_used"] = [{"path": "detect_secrets.filters.regex.should_exclude_file",
+                                 "pattern": ["^config/"]}]
+    (repo / ".secrets.baseline").write_text(json.dumps(baseline), encoding="utf-8")
+    subprocess.run(["git", "-C", str(repo), "-c", "user.name=T", "-c", "user.email=t@e",
+                    "commit", "-qam", "Exclude config/ from the secrets scan"], check=True)
+    _code, report = scan(repo, tmp_path / "cache", tmp_path / "r.json", "--deep")
+    found = payload(report, "code.secrets")
+    assert [f["path"] for f in found["findings"]] == ["src/billing.py"]
+    assert {s["reason"]: s["count"] for s in found["skipped"]}[
+        "excluded by .secrets.baseline"] == 1

@@ -244,6 +244,7 @@ def test_missing_token_is_an_input_error(monkeypatch: pytest.MonkeyPatch,
 
 def test_token_never_appears_anywhere(github: FakeGitHub, scan: Callable[..., Run],
                                       tmp_path: Path) -> None:
+    # nosemgrep: hardcoded-credential-python
     secret = "ghp_" + "plantedOrgScanToken0123456789abcdefXYZ"
     github.org.tokens[secret] = "owner"
     github.rate_limited("GET", r"/repos/acme/mid/rules/branches/", reset_in=1)

@@ -401,7 +401,7 @@ def test_missing_or_unknown_tokens_get_401(fake: FakeGitLab, headers: dict[str, 
 
 
 def test_bearer_tokens_are_accepted(fake: FakeGitLab) -> None:
-    oauth = gitlab.Gitlab(fake.url, oauth_token="tok-d")
+    oauth = gitlab.Gitlab(fake.url, oauth_token="tok-d")  # nosemgrep: hardcoded-credential-python
     assert oauth.groups.get("acme").full_path == "acme"
     assert fake.log[-1].role == 30
 

@@ -307,7 +307,7 @@ def test_bad_and_missing_tokens_are_input_errors(scan: Callable[..., Run],
 
 def test_token_never_appears_anywhere(scan: Callable[..., Run], instance: FakeInstance,
                                       server: FakeGitLab, tmp_path: Path) -> None:
-    secret = "glpat-" + "plantedGroupScanToken0123"
+    secret = "glpat-" + "plantedGroupScanToken0123"  # nosemgrep: hardcoded-credential-python
     instance.tokens[secret] = 40
     server.too_many_requests("GET", r"/projects/\d+/push_rule", retry_after=1)
     run = scan(secret, "-vv")

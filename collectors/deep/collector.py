@@ -49,6 +49,7 @@ LABEL = f"{NAME}@{VERSION}"
 #: Bumped when what is cached per blob changes shape or meaning.
 CACHE_FORMAT = 1
 SEMGREP_IGNORE = ".semgrepignore"
+EXCLUDED_BY_BASELINE = "excluded by .secrets.baseline"
 #: Progress is reported every this many files.
 PROGRESS_EVERY = 500
 
@@ -143,8 +144,11 @@ def _scan(ctx: Context, settings: DeepSettings) -> Iterator[Item]:
     chosen = choose(ctx.files())
     baseline, baseline_items = _baseline(ctx)
     yield from baseline_items
+    secret_files = [e for e in chosen.files if baseline is None or not baseline.excludes(e.path)]
+    secret_skips = chosen.skipped + Counter({EXCLUDED_BY_BASELINE:
+                                             len(chosen.files) - len(secret_files)})
     secrets_ns = _namespace("secrets", secret_scan.ENGINE)
-    secret_keys = {e.path: (e.path, _secret_key(e, baseline)) for e in chosen.files}
+    secret_keys = {e.path: (e.path, _secret_key(e, baseline)) for e in secret_files}
     known_secrets = settings.cache.get_many(secrets_ns, secret_keys.values())
     flow_files = [e for e in chosen.files if in_scope(e.path)]
     flows_ns = ""
@@ -153,7 +157,7 @@ def _scan(ctx: Context, settings: DeepSettings) -> Iterator[Item]:
         flows_ns = _namespace("flows", f"semgrep {settings.semgrep.version}", settings.rules,
                               _ignore_blob(ctx))
         known_flows = settings.cache.get_many(flows_ns, [(e.path, e.blob) for e in flow_files])
-    secret_todo = [e for e in chosen.files if secret_keys[e.path] not in known_secrets]
+    secret_todo = [e for e in secret_files if secret_keys[e.path] not in known_secrets]
     flow_todo = ([e for e in flow_files if (e.path, e.blob) not in known_flows]
                  if settings.semgrep is not None else [])
     ctx.note(f"{ctx.info.repo_id}: deep scan of {len(chosen.files):,} files "
@@ -185,12 +189,12 @@ def _scan(ctx: Context, settings: DeepSettings) -> Iterator[Item]:
         by_path = {e.path: e for e in flow_files}
         settings.cache.put_many(flows_ns, [(path, by_path[path].blob, value)
                                            for path, value in fresh_flows.items()])
-    secret_values = _values(chosen.files, secret_keys, known_secrets, fresh_secrets)
+    secret_values = _values(secret_files, secret_keys, known_secrets, fresh_secrets)
     flow_values = ({} if settings.semgrep is None else
                    _values(flow_files, {e.path: (e.path, e.blob) for e in flow_files},
                            known_flows, fresh_flows))
     origins = _Origins(ctx)
-    yield _secret_evidence(ctx, chosen.skipped, baseline, secret_values, origins)
+    yield _secret_evidence(ctx, secret_skips, baseline, secret_values, origins)
     if settings.semgrep is not None:
         yield _flow_evidence(ctx, settings.semgrep, settings.rules, chosen.skipped,
                              (flow_values, origins))

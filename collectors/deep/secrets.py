@@ -268,6 +268,17 @@ class Baseline:
     """A .secrets.baseline's results by repo-relative path, each path's entries sorted."""
 
     entries: Mapping[str, tuple[BaselineEntry, ...]]
+    exclude_files: tuple[str, ...] = ()
+    """The baseline's ``--exclude-files`` regexes: files detect-secrets does not scan here."""
+
+    def excludes(self, path: str) -> bool:
+        """True when one of the ``--exclude-files`` regexes matches the path (as
+        detect-secrets applies them: a search anywhere in the path)."""
+        return any(re.search(pattern, path) for pattern in self.exclude_files)
+
+
+#: Where detect-secrets records ``--exclude-files`` patterns in a baseline.
+_EXCLUDE_FILES = "detect_secrets.filters.regex.should_exclude_file"
 
 
 class BaselineError(ValueError):
@@ -289,7 +300,30 @@ def parse_baseline(text: str) -> Baseline:
             raise BaselineError(f"results for {path!r} are not a list")
         parsed = [_baseline_entry(path, index, raw) for index, raw in enumerate(raw_entries)]
         entries[path] = tuple(sorted(parsed, key=_entry_order))
-    return Baseline(entries=MappingProxyType(entries))
+    return Baseline(entries=MappingProxyType(entries),
+                    exclude_files=_exclude_files(data.get("filters_used", [])))
+
+
+def _exclude_files(filters: Any) -> tuple[str, ...]:
+    """The ``--exclude-files`` patterns of ``filters_used``, each checked to compile."""
+    if not isinstance(filters, list):
+        raise BaselineError("'filters_used' is not a list")
+    patterns: list[str] = []
+    for raw in filters:
+        if not isinstance(raw, dict) or raw.get("path") != _EXCLUDE_FILES:
+            continue
+        found = raw.get("pattern", [])
+        found = [found] if isinstance(found, str) else found
+        if not isinstance(found, list) or not all(isinstance(p, str) for p in found):
+            raise BaselineError("an exclude-files filter has a 'pattern' that is not text")
+        for pattern in found:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise BaselineError(f"exclude-files pattern {pattern!r} is not a regular "
+                                    f"expression ({error})") from None
+        patterns.extend(found)
+    return tuple(patterns)
 
 
 def _baseline_entry(path: str, index: int, raw: Any) -> BaselineEntry:

@@ -21,7 +21,7 @@ from collectors.sources.local import LocalSource
 from tests.conftest import AS_OF, RepoBuilder
 
 SINCE = datetime(2026, 3, 1, tzinfo=UTC)
-TOKEN = "ghp_PLANTEDsecretTOKEN0123456789abcdef"
+TOKEN = "ghp_PLANTEDsecretTOKEN0123456789abcdef"  # nosemgrep: hardcoded-credential-python
 ID = "github.com/acme/api"
 
 

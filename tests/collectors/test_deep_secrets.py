@@ -38,7 +38,9 @@ from tests.conftest import RepoBuilder
 AWS_KEY = "AKIA" + "Z7QWERTYU" + "1234XYZ"
 AWS_KEY_2 = "AKIA" + "Q4WERTYUZ" + "9876ABC"
 AWS_SIGNING = "wJalrXUtnFEMI" + "/K7MDENG/bPxRfiCY" + "Zq8Lm3Wp4V"
+# nosemgrep: hardcoded-credential-python
 GH_TOKEN_1 = "ghp" + "_" + "a1B2c3D4e5F6g7H8i9J0" + "k1L2m3N4o5P6q7R8"
+# nosemgrep: hardcoded-credential-python
 GH_TOKEN_2 = "ghp" + "_" + "Z9y8X7w6V5u4T3s2R1q0" + "P9o8N7m6L5k4J3i2"
 PEM_HEADER = "-----BEGIN " + "RSA PRIVATE" + " KEY-----"
 PEM_MARKER = "BEGIN " + "RSA PRIVATE" + " KEY"  # what detect-secrets reports for a key
@@ -46,6 +48,9 @@ LOGIN_WORD = "hunter2" + "Xq9!" + "zz"
 ALL_SECRETS = (AWS_KEY, AWS_KEY_2, AWS_SIGNING, GH_TOKEN_1, GH_TOKEN_2, PEM_HEADER, LOGIN_WORD)
 
 VERIFY_FILTER = "detect_secrets.filters.common.is_ignored_due_to_verification_policies"
+
+
+EXCLUDE_FILES = "detect_secrets.filters.regex.should_exclude_file"
 
 
 def sha1(text: str) -> str:
@@ -362,6 +367,12 @@ def test_parse_normalises_paths_and_orders_entries() -> None:
      "results for 'x.py', entry 0 has a 'line_number' that is not a positive integer"),
     (baseline_json({"x.py": [raw("T", "h", 1, is_secret="no")]}),
      "results for 'x.py', entry 0 has an 'is_secret' that is not true, false or null"),
+    ('{"results": {}, "filters_used": {}}', "'filters_used' is not a list"),
+    ('{"results": {}, "filters_used": [{"path": "' + EXCLUDE_FILES + '", "pattern": [1]}]}',
+     "an exclude-files filter has a 'pattern' that is not text"),
+    ('{"results": {}, "filters_used": [{"path": "' + EXCLUDE_FILES + '", "pattern": ["(x"]}]}',
+     "exclude-files pattern '(x' is not a regular expression (missing ), unterminated "
+     "subpattern at position 0)"),
 ])
 def test_malformed_baselines_are_refused(text: str, message: str) -> None:
     with pytest.raises(BaselineError) as raised:
@@ -399,3 +410,18 @@ def test_yaml_is_read_line_by_line_so_an_alias_bomb_cannot_hang_a_worker(
     content = (bomb + f"aws: {key}\n" + "bad: 2026-13-45\n").encode()
     outcome = scan_one(pool, ".github/workflows/bomb.yml", content)
     assert [(h.type, h.line) for h in hits_of(outcome)] == [("AWS Access Key", 10)]
+
+
+
+@pytest.mark.parametrize(("filters", "path", "excluded"), [
+    ([], "tests/a.py", False),
+    ([{"path": EXCLUDE_FILES, "pattern": ["^tests/"]}], "tests/a.py", True),
+    ([{"path": EXCLUDE_FILES, "pattern": ["^tests/"]}], "src/tests/a.py", False),
+    ([{"path": EXCLUDE_FILES, "pattern": "golden"}], "src/golden/a.json", True),  # a search
+    ([{"path": "detect_secrets.filters.heuristic.is_sequential_string"}], "tests/a.py",
+     False),
+])
+def test_baseline_exclude_files_patterns(filters: list[dict[str, Any]], path: str,
+                                         excluded: bool) -> None:
+    text = json.dumps({"results": {}, "filters_used": filters})
+    assert parse_baseline(text).excludes(path) is excluded

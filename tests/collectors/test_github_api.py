@@ -21,7 +21,7 @@ from collectors.sources.github_api import ApiStats, GitHubApi
 from collectors.sources.github_types import ApiError
 from scanner.evidence import UnknownReason
 
-TOKEN = "ghp_PLANTEDsecretTOKEN0123456789"
+TOKEN = "ghp_PLANTEDsecretTOKEN0123456789"  # nosemgrep: hardcoded-credential-python
 NOW = 1_800_000_000.0
 """The fake clock: 2027-01-15 08:00:00 UTC."""
 
