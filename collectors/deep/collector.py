@@ -30,7 +30,7 @@ from collectors.attribution import Matcher, match_commit
 from collectors.base import Collector, Context
 from collectors.deep import secrets as secret_scan
 from collectors.deep.cache import BlobCache
-from collectors.deep.files import BINARY, MAX_BYTES, choose, is_binary, skip_counts
+from collectors.deep.files import BINARY, MAX_BYTES, Chosen, choose, is_binary, skip_counts
 from collectors.deep.semgrep import (
     Semgrep,
     SemgrepError,
@@ -49,6 +49,8 @@ LABEL = f"{NAME}@{VERSION}"
 #: Bumped when what is cached per blob changes shape or meaning.
 CACHE_FORMAT = 1
 SEMGREP_IGNORE = ".semgrepignore"
+BASELINE_FILE = ".secrets.baseline"
+BASELINE_SKIP = "secrets baseline"
 EXCLUDED_BY_BASELINE = "excluded by .secrets.baseline"
 #: Progress is reported every this many files.
 PROGRESS_EVERY = 500
@@ -144,9 +146,7 @@ def _scan(ctx: Context, settings: DeepSettings) -> Iterator[Item]:
     chosen = choose(ctx.files())
     baseline, baseline_items = _baseline(ctx)
     yield from baseline_items
-    secret_files = [e for e in chosen.files if baseline is None or not baseline.excludes(e.path)]
-    secret_skips = chosen.skipped + Counter({EXCLUDED_BY_BASELINE:
-                                             len(chosen.files) - len(secret_files)})
+    secret_files, secret_skips = _secret_files(chosen, baseline)
     secrets_ns = _namespace("secrets", secret_scan.ENGINE)
     secret_keys = {e.path: (e.path, _secret_key(e, baseline)) for e in secret_files}
     known_secrets = settings.cache.get_many(secrets_ns, secret_keys.values())
@@ -200,6 +200,21 @@ def _scan(ctx: Context, settings: DeepSettings) -> Iterator[Item]:
                              (flow_values, origins))
 
 
+def _secret_files(chosen: Chosen, baseline: secret_scan.Baseline | None
+                  ) -> tuple[list[TreeEntry], Counter[str]]:
+    """The files to scan for secrets, and why the others are not scanned."""
+    files: list[TreeEntry] = []
+    skipped = Counter(chosen.skipped)
+    for entry in chosen.files:
+        if entry.path == BASELINE_FILE:  # hashes of audited secrets, not secrets
+            skipped[BASELINE_SKIP] += 1
+        elif baseline is not None and baseline.excludes(entry.path):
+            skipped[EXCLUDED_BY_BASELINE] += 1
+        else:
+            files.append(entry)
+    return files, skipped
+
+
 def _without_flows(settings: DeepSettings) -> DeepSettings:
     return replace(settings, semgrep=None, semgrep_missing="")
 
@@ -227,7 +242,7 @@ def _ignore_blob(ctx: Context) -> str:
 
 def _baseline(ctx: Context) -> tuple[secret_scan.Baseline | None, list[Item]]:
     """The repository's ``.secrets.baseline``; a gap when it exists but cannot be used."""
-    path = ".secrets.baseline"
+    path = BASELINE_FILE
     if not any(e.path == path for e in ctx.files()):
         return None, []
     try:
@@ -309,7 +324,7 @@ def _secret_evidence(ctx: Context, skipped: Counter[str], baseline: object,
              "from the cache")
     payload = SecretScan(engine=secret_scan.ENGINE, files=scanned + cached,
                          skipped=skip_counts(skips),
-                         baseline=".secrets.baseline" if baseline is not None else None,
+                         baseline=BASELINE_FILE if baseline is not None else None,
                          audited_out=audited, findings=findings)
     return ctx.tree_evidence(LABEL, payload, "deep:secrets")
 

@@ -28,7 +28,6 @@ TOO_LARGE = "over 1 MiB"
 VENDORED = "vendored or generated"
 LOCK_FILE = "lock file"
 BINARY = "binary"
-BASELINE = "secrets baseline"
 
 # gitignore-style patterns: third-party code, build output and generated sources.
 _VENDORED = pathspec.GitIgnoreSpec.from_lines([
@@ -43,8 +42,6 @@ _LOCK_FILES = pathspec.GitIgnoreSpec.from_lines([
     "poetry.lock", "Pipfile.lock", "uv.lock", "pdm.lock", "Cargo.lock", "Gemfile.lock",
     "composer.lock", "go.sum", "mix.lock", "packages.lock.json", "gradle.lockfile",
 ])
-#: detect-secrets' own baseline holds hashes of audited secrets, not secrets.
-SECRETS_BASELINE = ".secrets.baseline"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +70,6 @@ def _left_out(entry: TreeEntry, max_bytes: int) -> str | None:
         return SYMLINK
     if entry.mode == "160000":
         return SUBMODULE
-    if entry.path == SECRETS_BASELINE:
-        return BASELINE
     if _LOCK_FILES.match_file(entry.path):
         return LOCK_FILE
     if _VENDORED.match_file(entry.path):

@@ -25,7 +25,6 @@ def entry(path: str, *, mode: str = "100644", size: int | None = 10) -> TreeEntr
     (entry("build/gen.py"), None),                      # "build" is often real source
     (entry("link.py", mode="120000"), "symlink"),
     (entry("libs/sub", mode="160000", size=None), "submodule"),
-    (entry(".secrets.baseline"), "secrets baseline"),
     (entry("package-lock.json"), "lock file"),
     (entry("web/yarn.lock"), "lock file"),
     (entry("go.sum"), "lock file"),
