@@ -90,7 +90,20 @@ class _Incidents:
         return [f for f in self.findings if f.ai_attributed]
 
 
-def _incidents(facts: Facts) -> _Incidents:
+def _incidents(facts: Facts, what: str) -> _Incidents | Outcome:
+    """The deep scan's incident findings; unmet when an AI-attributed commit introduced one
+    of them, unknown when a scan is missing and nothing AI-introduced was seen."""
+    found = _incident_findings(facts)
+    ai = found.by_ai()
+    if ai:
+        return Outcome.unmet(f"{len(ai)} secret(s) or high-severity finding(s) introduced by "
+                             f"AI-attributed commits: {places(ai)}", *found.scans)
+    if found.missing:
+        return _person_or_unknown(facts, found.missing[0], what)
+    return found
+
+
+def _incident_findings(facts: Facts) -> _Incidents:
     secrets, flows = observed(facts, SecretScan), observed(facts, FlowScan)
     findings: list[Located] = []
     scans: list[Item] = []
@@ -107,15 +120,6 @@ def _incidents(facts: Facts) -> _Incidents:
         scans.append(flows)
     return _Incidents(tuple(findings), tuple(scans), tuple(missing),
                       facts.gaps(SecretScan, FlowScan))
-
-
-def _ai_introduced(incidents: _Incidents) -> Outcome | None:
-    """Unmet when some secret or high finding came from an AI-attributed commit."""
-    ai = incidents.by_ai()
-    if not ai:
-        return None
-    return Outcome.unmet(f"{len(ai)} secret(s) or high-severity finding(s) introduced by "
-                         f"AI-attributed commits: {places(ai)}", *incidents.scans)
 
 
 # ------------------------------------------------------------------ stage 1
@@ -165,12 +169,9 @@ def ai_share_stated(facts: Facts) -> Outcome:
 @rule("S1-Q4")
 def no_ai_incidents(facts: Facts) -> Outcome:
     """No secrets or high findings were introduced by AI-attributed commits (No is good)."""
-    found = _incidents(facts)
-    decided = _ai_introduced(found)
-    if decided is not None:
-        return decided
-    if found.missing:
-        return _person_or_unknown(facts, found.missing[0], "incidents from AI code")
+    found = _incidents(facts, "incidents from AI code")
+    if isinstance(found, Outcome):
+        return found
     if found.gaps:
         return Outcome.unknown(f"no finding introduced by an AI-attributed commit, but "
                                f"{not_scanned(found.gaps)}", *found.scans, *found.gaps)
@@ -387,11 +388,8 @@ def audit_report_within_an_hour(facts: Facts) -> Outcome:
 @rule("S5-Q4")
 def ai_incidents_eliminated(facts: Facts) -> Outcome:
     """No findings in AI-attributed commits, confirmed by the incident record (attested)."""
-    found = _incidents(facts)
-    decided = _ai_introduced(found)
-    if decided is not None:
-        return decided
-    if found.missing:
-        return _person_or_unknown(facts, found.missing[0], "AI-related incidents")
+    found = _incidents(facts, "AI-related incidents")
+    if isinstance(found, Outcome):
+        return found
     return _person_only(facts, "the code scan found no AI-introduced finding; the incident "
                         "record needs an attestation")
