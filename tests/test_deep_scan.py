@@ -246,3 +246,17 @@ def test_files_the_baseline_excludes_are_not_scanned_for_secrets(
     assert [f["path"] for f in found["findings"]] == ["src/billing.py"]
     assert {s["reason"]: s["count"] for s in found["skipped"]}[
         "excluded by .secrets.baseline"] == 1
+
+
+def test_a_corrupt_cache_is_a_warning_and_the_scan_goes_on(
+        deep_repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cache = tmp_path / "cache"
+    (cache / "deep").mkdir(parents=True)
+    (cache / "deep" / "blobs.sqlite").write_bytes(b"not a database at all" * 64)
+    out = tmp_path / "r.json"
+    code = main(["scan", str(deep_repo), *AS_OF, "--format", "json", "-o", str(out),
+                 "--cache-dir", str(cache), "--deep"])
+    assert code == EXIT_OK
+    assert "cannot be used" in capsys.readouterr().err
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert len(payload(report, "code.secrets")["findings"]) == 2

@@ -255,3 +255,27 @@ def test_token_never_appears_anywhere(github: FakeGitHub, scan: Callable[..., Ru
     for path in (tmp_path / "cache").rglob("*"):
         if path.is_file():
             assert secret.encode() not in path.read_bytes(), path
+
+
+@pytest.mark.parametrize(("flags", "expected"), [
+    ((), None),            # off by default for an organisation
+    (("--deep",), [("config/deploy.sh", False), ("src/billing.py", True)]),
+])
+def test_the_code_scan_of_an_organisation_runs_on_its_clones(
+        tmp_path: Path, scenario_repo: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch,
+        flags: tuple[str, ...], expected: list[tuple[str, bool]] | None) -> None:
+    bare = make_bare(scenario_repo("deep-findings"), tmp_path / "remote" / "billing.git")
+    monkeypatch.setenv("GITHUB_TOKEN", "tok-owner")
+    output = tmp_path / "report.json"
+    with FakeGitHub(FakeOrg("acme", [FakeRepo("billing", bare)], tokens=TOKENS)) as server:
+        code = main(["scan", "github:acme", "--github-url", server.url, "--cache-dir",
+                     str(tmp_path / "cache"), *AS_OF, "-o", str(output), "-q", *flags])
+    assert code == EXIT_OK
+    evidence = json.loads(output.read_text())["evidence"]
+    (secrets,) = [e for e in evidence if e["kind"] == "code.secrets"]
+    if expected is None:
+        assert secrets["gap"]["reason"] == "not-collected"
+    else:
+        # Blame and attribution work on the blobless history-window clone too.
+        assert [(f["path"], f["ai_attributed"]) for f in secrets["payload"]["findings"]] == \
+            expected
