@@ -196,8 +196,8 @@ def _scan(ctx: Context, settings: DeepSettings) -> Iterator[Item]:
     origins = _Origins(ctx)
     yield _secret_evidence(ctx, secret_skips, baseline, secret_values, origins)
     if settings.semgrep is not None:
-        yield _flow_evidence(ctx, settings.semgrep, settings.rules, chosen.skipped,
-                             (flow_values, origins))
+        yield _flow_evidence(ctx, settings.semgrep, rules=settings.rules,
+                             skipped=chosen.skipped, values=flow_values, origins=origins)
 
 
 def _secret_files(chosen: Chosen, baseline: secret_scan.Baseline | None
@@ -391,9 +391,9 @@ def _flow_fingerprint(rule: str, path: str, lines: Sequence[str]) -> str:
     return "sha256:" + hashlib.sha256(f"{rule}\0{path}\0{text}".encode()).hexdigest()
 
 
-def _flow_evidence(ctx: Context, semgrep: Semgrep, rules: str, skipped: Counter[str],
-                   found: tuple[Mapping[str, tuple[dict[str, Any], bool]], _Origins]) -> Item:
-    values, origins = found
+def _flow_evidence(ctx: Context, semgrep: Semgrep, *, rules: str, skipped: Counter[str],
+                   values: Mapping[str, tuple[dict[str, Any], bool]],
+                   origins: _Origins) -> Item:
     skips = Counter(skipped)
     rows: list[tuple[str, list[Any]]] = []
     scanned = cached = excluded = 0
