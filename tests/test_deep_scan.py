@@ -239,13 +239,19 @@ def test_files_the_baseline_excludes_are_not_scanned_for_secrets(
     baseline["filters_used"] = [{"path": "detect_secrets.filters.regex.should_exclude_file",
                                  "pattern": ["^config/"]}]
     (repo / ".secrets.baseline").write_text(json.dumps(baseline), encoding="utf-8")
+    # A binary file in scope of the semgrep rules, excluded from the secrets scan.
+    (repo / "config" / "native.py").write_bytes(b"\x7fELF\x00\x00binary")
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True)
     subprocess.run(["git", "-C", str(repo), "-c", "user.name=T", "-c", "user.email=t@e",
-                    "commit", "-qam", "Exclude config/ from the secrets scan"], check=True)
-    _code, report = scan(repo, tmp_path / "cache", tmp_path / "r.json", "--deep")
+                    "commit", "-qm", "Exclude config/ from the secrets scan"], check=True)
+    code, report = scan(repo, tmp_path / "cache", tmp_path / "r.json", "--deep")
+    assert code == EXIT_OK
     found = payload(report, "code.secrets")
     assert [f["path"] for f in found["findings"]] == ["src/billing.py"]
     assert {s["reason"]: s["count"] for s in found["skipped"]}[
-        "excluded by .secrets.baseline"] == 1
+        "excluded by .secrets.baseline"] == 2
+    flows = payload(report, "code.flows")
+    assert {s["reason"]: s["count"] for s in flows["skipped"]}["binary"] == 1
 
 
 def test_a_corrupt_cache_is_a_warning_and_the_scan_goes_on(

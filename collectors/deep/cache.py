@@ -4,7 +4,7 @@ A git blob SHA names a file's exact content, so a result stored under (engine, p
 stays true for as long as the engine and its settings do not change: the namespace is a
 digest of those (scanner version, rule files, baseline entries for the file...). Values
 are small JSON documents of findings that never hold a secret value. One SQLite file may
-be shared by many repositories and processes (forks share blobs; shards share a cache).
+be shared by many repositories and processes (forks and copied files share blobs).
 Failed scans are never stored, so they are tried again on the next run.
 """
 

@@ -23,6 +23,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -151,14 +152,15 @@ def _scan(ctx: Context, settings: DeepSettings) -> Iterator[Item]:
     secret_keys = {e.path: (e.path, _secret_key(e, baseline)) for e in secret_files}
     known_secrets = settings.cache.get_many(secrets_ns, secret_keys.values())
     flow_files = [e for e in chosen.files if in_scope(e.path)]
+    flow_keys = {e.path: (e.path, e.blob) for e in flow_files}
     flows_ns = ""
     known_flows: dict[tuple[str, str], str] = {}
     if settings.semgrep is not None:
         flows_ns = _namespace("flows", f"semgrep {settings.semgrep.version}", settings.rules,
                               _ignore_blob(ctx))
-        known_flows = settings.cache.get_many(flows_ns, [(e.path, e.blob) for e in flow_files])
+        known_flows = settings.cache.get_many(flows_ns, flow_keys.values())
     secret_todo = [e for e in secret_files if secret_keys[e.path] not in known_secrets]
-    flow_todo = ([e for e in flow_files if (e.path, e.blob) not in known_flows]
+    flow_todo = ([e for e in flow_files if flow_keys[e.path] not in known_flows]
                  if settings.semgrep is not None else [])
     ctx.note(f"{ctx.info.repo_id}: deep scan of {len(chosen.files):,} files "
              f"({len(secret_todo):,} not in the cache for secrets, {len(flow_todo):,} for "
@@ -167,9 +169,9 @@ def _scan(ctx: Context, settings: DeepSettings) -> Iterator[Item]:
         files = _Files(ctx, Path(tmp) / "files")
         files.write(secret_todo)
         files.write(flow_todo)
-        for path, detail in sorted(files.failed.items()):
-            for kind in (SecretScan.KIND, FlowScan.KIND):
-                yield ctx.file_gap(LABEL, kind, path, detail)
+        for kind, todo in ((SecretScan.KIND, secret_todo), (FlowScan.KIND, flow_todo)):
+            yield from (ctx.file_gap(LABEL, kind, e.path, files.failed[e.path])
+                        for e in todo if e.path in files.failed)
         fresh_secrets, secret_gaps = _scan_secrets(ctx, settings, files, secret_todo, baseline)
         yield from secret_gaps
         fresh_flows: dict[str, str] = {}
@@ -186,13 +188,11 @@ def _scan(ctx: Context, settings: DeepSettings) -> Iterator[Item]:
     settings.cache.put_many(secrets_ns, [(path, secret_keys[path][1], value)
                                          for path, value in fresh_secrets.items()])
     if settings.semgrep is not None:
-        by_path = {e.path: e for e in flow_files}
-        settings.cache.put_many(flows_ns, [(path, by_path[path].blob, value)
+        settings.cache.put_many(flows_ns, [(path, flow_keys[path][1], value)
                                            for path, value in fresh_flows.items()])
     secret_values = _values(secret_files, secret_keys, known_secrets, fresh_secrets)
     flow_values = ({} if settings.semgrep is None else
-                   _values(flow_files, {e.path: (e.path, e.blob) for e in flow_files},
-                           known_flows, fresh_flows))
+                   _values(flow_files, flow_keys, known_flows, fresh_flows))
     origins = _Origins(ctx)
     yield _secret_evidence(ctx, secret_skips, baseline, secret_values, origins)
     if settings.semgrep is not None:
@@ -279,7 +279,7 @@ def _scan_secrets(ctx: Context, settings: DeepSettings, files: _Files,
                   todo: Sequence[TreeEntry], baseline: secret_scan.Baseline | None
                   ) -> tuple[dict[str, str], list[Item]]:
     """Scan the files not in the cache: ``path -> cache value`` and per-file gaps."""
-    values = {path: _dump({"skip": BINARY}) for path in sorted(files.binary)}
+    values = {e.path: _dump({"skip": BINARY}) for e in todo if e.path in files.binary}
     gaps: list[Item] = []
     wanted = [e.path for e in todo if e.path in files.written]
     if not wanted:
@@ -299,7 +299,8 @@ def _scan_secrets(ctx: Context, settings: DeepSettings, files: _Files,
     return values, gaps
 
 
-def _secret_evidence(ctx: Context, skipped: Counter[str], baseline: object,
+def _secret_evidence(ctx: Context, skipped: Counter[str],
+                     baseline: secret_scan.Baseline | None,
                      values: Mapping[str, tuple[dict[str, Any], bool]],
                      origins: _Origins) -> Item:
     skips = Counter(skipped)
@@ -432,6 +433,11 @@ class _Origins:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
 
+    @cached_property
+    def matcher(self) -> Matcher:
+        """The catalog's signals, compiled once for all findings of the repository."""
+        return Matcher(self.ctx.catalog.signatures)
+
     def of(self, places: Iterable[tuple[str, int]]) -> dict[tuple[str, int], _Origin]:
         """The origin of every ``(path, line)``; untraced where blame has no answer."""
         by_path: dict[str, set[int]] = {}
@@ -443,10 +449,9 @@ class _Origins:
             blamed.update({(path, line): answers.get(line) for line in lines})
         shas = sorted({sha for sha in blamed.values() if sha})
         records = self.ctx.source.commits_by_sha(shas) if shas else {}
-        matcher = Matcher(self.ctx.catalog.signatures)
         decided: dict[str, _Origin] = {}
         for sha, record in records.items():
-            match = match_commit(record, matcher)
+            match = match_commit(record, self.matcher)
             signals = tuple(sorted(hit.signal.id for hit in match.hits))
             decided[sha] = _Origin(sha, match.ai, signals)
         return {place: decided.get(sha, _UNTRACED) if sha else _UNTRACED
