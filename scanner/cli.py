@@ -15,23 +15,25 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 import traceback
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
 from scanner import __version__
+from scanner.console import (
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_USAGE,
+    default_cache_dir,
+    fail,
+    write_atomically,
+)
 from scanner.evidence import redact
-
-EXIT_OK = 0
-EXIT_GATE = 1
-EXIT_USAGE = 2
-EXIT_PARTIAL = 3
-EXIT_INTERNAL = 70
 
 #: Attestation file read from the scanned repository's HEAD when --attestations is not given.
 IN_REPO_ATTESTATIONS = ".aims/attestations.yaml"
@@ -52,12 +54,6 @@ def self_check() -> str | None:
                     "Install aims in its own environment, e.g. 'pipx install "
                     "ai-maturity-scanner' or a dedicated virtualenv.")
     return None
-
-
-def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    """Print a one-line error and exit (usage/input errors exit 2)."""
-    click.echo(f"aims: error: {message}", err=True)
-    sys.exit(code)
 
 
 def parse_moment(text: str) -> datetime:
@@ -105,19 +101,6 @@ def read_config(path: Path | None) -> Mapping[str, Any]:
     return data
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write the report so that a reader never sees a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 88})
 @click.version_option(__version__, prog_name="aims")
 def cli() -> None:
@@ -131,14 +114,6 @@ def cli() -> None:
     problem = self_check()
     if problem:
         fail(problem)
-
-
-def default_cache_dir() -> Path:
-    """The user cache directory (XDG on Linux, ~/Library/Caches on macOS)."""
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "aims"
-    base = os.environ.get("XDG_CACHE_HOME") or os.environ.get("LOCALAPPDATA")
-    return (Path(base) if base else Path.home() / ".cache") / "aims"
 
 
 def read_token(token_env: str | None, defaults: tuple[str, ...], platform: str) -> str:
