@@ -20,7 +20,7 @@ REPOS = Path(__file__).resolve().parent.parent / "fixtures" / "repos"
 
 #: Every scenario, by script name.
 SCENARIOS = ("bare-minimum", "ai-no-governance", "mid-maturity", "high-maturity", "hostile",
-             "deep-findings")
+             "deep-findings", "html-payloads")
 
 #: The fake token planted in the hostile scenario's remote URL and ``config/settings.py``.
 #: It must never appear in any output. Built from two parts, like in the script, so that

@@ -68,6 +68,7 @@ EXPECTED = {
     "high-maturity": (0, "2-3-3-4", "5-5-5-4", 3, 5, True),
     "hostile": (3, "1-1-1-1", "5-5-2-1", 1, 5, None),
     "deep-findings": (0, "1-1-1-2", "1-1-1-2", 1, 1, True),
+    "html-payloads": (0, "2-1-1-1", "5-1-1-1", 1, 1, False),
 }
 
 
