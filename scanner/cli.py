@@ -25,13 +25,13 @@ import click
 
 from scanner import __version__
 from scanner.console import (
+    EXIT_GATE,
     EXIT_INTERNAL,
     EXIT_OK,
     EXIT_PARTIAL,
     EXIT_USAGE,
     default_cache_dir,
     fail,
-    write_atomically,
 )
 from scanner.evidence import redact
 
@@ -133,10 +133,36 @@ def read_token(token_env: str | None, defaults: tuple[str, ...], platform: str) 
 
 @cli.command()
 @click.argument("target", default=".")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]),
-              help="Output format. Default: table on a terminal, json otherwise.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the report to FILE instead of standard output.")
+@click.option("--format", "formats", multiple=True, metavar="FORMAT",
+              help="Report format: table, json, sarif, markdown, html, gitlab-codequality. "
+                   "Repeat it or give a comma list for several. Default: table on a "
+                   "terminal, json otherwise.")
+@click.option("-o", "--output", "outputs", multiple=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to FILE instead of standard output; with several "
+                   "formats, once per --format in the same order.")
+@click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write every format into DIR (aims-report.json, aims-report.sarif, "
+                   "aims-report.md, aims-report.html, aims-codequality.json, aims-report.txt).")
+@click.option("--sarif-unknown", is_flag=True,
+              help="SARIF: also report indicators that could not be decided, as notes.")
+@click.option("--bundle", "bundle_path", type=click.Path(path_type=Path), metavar="PATH",
+              help="Also write a verifiable evidence bundle: a directory, or a .zip file.")
+@click.option("--sign-key", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              metavar="PEM", help="Sign the bundle with this Ed25519 private key (PEM; "
+                                  "passphrase from AIMS_SIGN_KEY_PASSPHRASE if encrypted).")
+@click.option("--fail-under", "fail_under", metavar="SPEC",
+              help="Exit 1 when below a level, e.g. 'stage=2,CLG=3' (stage and domain ids). "
+                   "For an organisation: stage is the organisation's, a domain applies to "
+                   "every repository.")
+@click.option("--gate-basis", type=click.Choice(["floor", "ceiling"]), default="floor",
+              show_default=True, help="--fail-under compares the floor (unknowns count "
+                                      "against) or the ceiling (unknowns count in favour).")
+@click.option("--history", "history_path", is_flag=False, flag_value="", default=None,
+              metavar="[FILE]",
+              help="Record this run in a history file (SQLite; default "
+                   "<cache-dir>/history.sqlite); reports then show what changed since the "
+                   "previous run and the trend. See 'aims trend'.")
 @click.option("--since", "since_text", default="365d", show_default=True,
               help="History window start: a span back from --as-of (365d, 26w, 6m) or a date.")
 @click.option("--as-of", "as_of_text",
@@ -179,8 +205,11 @@ def read_token(token_env: str | None, defaults: tuple[str, ...], platform: str) 
 @click.option("-v", "--verbose", count=True, help="Show progress and every indicator; -vv "
                                                   "adds debug logs.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress messages; errors only.")
-def scan(target: str, fmt: str | None, output: Path | None, since_text: str,
-         as_of_text: str | None, attestations: Path | None, config_path: Path | None,
+def scan(target: str, formats: tuple[str, ...], outputs: tuple[Path, ...],
+         out_dir: Path | None, sarif_unknown: bool, bundle_path: Path | None,
+         sign_key: Path | None, fail_under: str | None, gate_basis: str,
+         history_path: str | None, since_text: str, as_of_text: str | None,
+         attestations: Path | None, config_path: Path | None,
          token_env: str | None, github_url: str | None, gitlab_url: str | None,
          max_requests: int | None, cache_dir: Path | None, deep: bool | None,
          deep_timeout: float, concurrency: int, include_archived: bool, include_forks: bool,
@@ -200,7 +229,7 @@ def scan(target: str, fmt: str | None, output: Path | None, since_text: str,
     \b
     Exit codes:
       0  scan completed
-      1  scan completed but a gate failed (reserved)
+      1  scan completed but a gate failed (--fail-under)
       2  usage or input error
       3  partial: some evidence could not be read (see "Could not be read")
       70 internal error (a bug; AIMS_DEBUG=1 shows the traceback)
@@ -229,6 +258,10 @@ def scan(target: str, fmt: str | None, output: Path | None, since_text: str,
         if show_progress:
             click.echo(f"aims: {msg}", err=True)
 
+    delivery = plan_delivery(formats, outputs, out_dir, sarif_unknown=sarif_unknown,
+                             bundle=bundle_path, sign_key=sign_key, fail_under=fail_under,
+                             basis=gate_basis, history=history_path,
+                             cache_dir=cache_dir or default_cache_dir())
     github = parse_target(target, api_url_for(github_url, os.environ.get("GH_HOST")))
     gitlab = (None if github is not None else
               parse_gitlab(target, instance_url_for(gitlab_url, os.environ.get("CI_SERVER_URL"))))
@@ -237,12 +270,13 @@ def scan(target: str, fmt: str | None, output: Path | None, since_text: str,
     platform = github is not None or gitlab is not None
     with deep_scan(deep if deep is not None else not platform, explicit=deep is True,
                    cache_dir=cache_dir or default_cache_dir(), timeout=deep_timeout) as extra:
-        report = run_scan(target, github, gitlab, extra, catalog=catalog, as_of=as_of,
-                          since=since, attestations=attestations, token_env=token_env,
-                          cache_dir=cache_dir, selection=selection, concurrency=concurrency,
-                          max_requests=max_requests, note=note, show_progress=show_progress,
-                          quiet=quiet, verbose=verbose)
-    emit(report, fmt, output, verbose=verbose, quiet=quiet)
+        report, options = run_scan(target, github, gitlab, extra, catalog=catalog,
+                                   as_of=as_of, since=since, attestations=attestations,
+                                   token_env=token_env, cache_dir=cache_dir,
+                                   selection=selection, concurrency=concurrency,
+                                   max_requests=max_requests, note=note,
+                                   show_progress=show_progress, quiet=quiet, verbose=verbose)
+    deliver(report, options, delivery, verbose=verbose, quiet=quiet)
 
 
 @contextlib.contextmanager
@@ -288,8 +322,8 @@ def run_scan(target: str, github: Any, gitlab: Any, extra: tuple[Any, ...], *, c
              as_of: datetime, since: datetime, attestations: Path | None,
              token_env: str | None, cache_dir: Path | None, selection: Any, concurrency: int,
              max_requests: int | None, note: Any, show_progress: bool, quiet: bool,
-             verbose: int) -> Any:
-    """Scan the target (local path, GitHub or GitLab) and return the report."""
+             verbose: int) -> tuple[Any, Any]:
+    """Scan the target (local path, GitHub or GitLab); the report and the scan options."""
     if github is not None:
         from scanner.github_scan import GitHubRun, scan_github
 
@@ -303,7 +337,7 @@ def run_scan(target: str, github: Any, gitlab: Any, extra: tuple[Any, ...], *, c
         note(f"GitHub API: {stats.requests} requests, {stats.not_modified} answered 304 (free), "
              f"{stats.counted} counted against the rate limit, {stats.rate_limited} refused "
              "for rate limits")
-        return report
+        return report, options
     if gitlab is not None:
         from scanner.gitlab_scan import GitLabRun, scan_gitlab
 
@@ -319,7 +353,7 @@ def run_scan(target: str, github: Any, gitlab: Any, extra: tuple[Any, ...], *, c
         budget = f" of a budget of {lab_stats.budget}" if lab_stats.budget else ""
         note(f"GitLab API: {lab_stats.requests} requests{budget}, {lab_stats.rate_limited} "
              f"answered 429 (waited {lab_stats.waited:.0f} s)")
-        return report
+        return report, options
     return scan_local(Path(target), catalog, as_of, since, attestations,
                       note if show_progress else None, extra)
 
@@ -354,12 +388,14 @@ def scan_options(catalog: Any, as_of: datetime, since: datetime, attestations: P
             fail(f"attestations {name}: {exc}")
     return ScanOptions(catalog=catalog, as_of=as_of, since=since, attestations=records,
                        attestation_file=name,
-                       attestation_digest=file_digest(data) if data is not None else None)
+                       attestation_digest=file_digest(data) if data is not None else None,
+                       attestation_data=data)
 
 
 def scan_local(path: Path, catalog: Any, as_of: datetime, since: datetime,
-               attestations: Path | None, progress: Any, extra: tuple[Any, ...]) -> Any:
-    """One local repository."""
+               attestations: Path | None, progress: Any, extra: tuple[Any, ...]
+               ) -> tuple[Any, Any]:
+    """One local repository: its report and the scan options used."""
     from collectors.registry import LOCAL
     from collectors.sources.base import SourceError
     from collectors.sources.local import LocalSource
@@ -369,8 +405,8 @@ def scan_local(path: Path, catalog: Any, as_of: datetime, since: datetime,
         source = LocalSource(path)
     except SourceError as exc:
         fail(str(exc))
-    return scan_one(source, scan_options(catalog, as_of, since, attestations, source),
-                    progress=progress, collectors=(*LOCAL, *extra))
+    options = scan_options(catalog, as_of, since, attestations, source)
+    return scan_one(source, options, progress=progress, collectors=(*LOCAL, *extra)), options
 
 
 def run_remote(work: Any, *, quiet: bool, verbose: int) -> Any:
@@ -397,24 +433,71 @@ def run_remote(work: Any, *, quiet: bool, verbose: int) -> Any:
             reporter.__exit__(None, None, None)
 
 
-def emit(report: Any, fmt: str | None, output: Path | None, *, verbose: int,
-         quiet: bool) -> None:
-    """Render the report, write it, and exit 3 when it is partial."""
-    from scanner.report import json_report, table
+def plan_delivery(formats: tuple[str, ...], outputs: tuple[Path, ...], out_dir: Path | None,
+                  *, sarif_unknown: bool, bundle: Path | None, sign_key: Path | None,
+                  fail_under: str | None, basis: str, history: str | None,
+                  cache_dir: Path) -> Any:
+    """What to do with the report, checked before the scan so a mistake costs nothing."""
+    from scanner.bundle import BundleError, load_signing_key
+    from scanner.gates import GateError, parse_gates
+    from scanner.outputs import OutputError, plan_outputs, split_formats
+    from scanner.publish import Delivery
 
-    chosen = fmt or ("table" if output is None and sys.stdout.isatty() else "json")
-    if chosen == "json":
-        text = json_report.render(report)
-    else:
-        color = output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        width = min(shutil.get_terminal_size().columns, 120) if color else 80
-        text = table.render(report, color=color, width=width, detail=verbose > 0)
-    if output is None:
+    try:
+        plan = plan_outputs(split_formats(formats), outputs, out_dir,
+                            terminal=sys.stdout.isatty())
+    except OutputError as exc:
+        fail(str(exc))
+    try:
+        gates = parse_gates(fail_under) if fail_under else ()
+    except GateError as exc:
+        fail(f"--fail-under: {exc}")
+    if sign_key is not None:
+        if bundle is None:
+            fail("--sign-key signs the evidence bundle: give --bundle PATH too")
+        try:
+            load_signing_key(sign_key)
+        except BundleError as exc:
+            fail(f"--sign-key: {exc}")
+    return Delivery(outputs=plan, sarif_unknown=sarif_unknown, bundle=bundle,
+                    sign_key=sign_key, gates=gates, basis=basis,
+                    history=None if history is None else history_file(history, cache_dir),
+                    command=("aims", *sys.argv[1:]))
+
+
+def history_file(given: str, cache_dir: Path) -> Path:
+    """``--history FILE``, or for a bare ``--history`` the file ``aims trend`` reads by default."""
+    if given:
+        return Path(given)
+    named = os.environ.get("AIMS_HISTORY")
+    return Path(named) if named else cache_dir / "history.sqlite"
+
+
+def deliver(report: Any, options: Any, delivery: Any, *, verbose: int, quiet: bool) -> None:
+    """Write every output, the bundle and the history; exit 1 on a failed gate, 3 if partial."""
+    from scanner.publish import PublishError, publish
+
+    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    width = min(shutil.get_terminal_size().columns, 120) if color else 80
+    try:
+        outcome = publish(report, options, delivery, color=color, width=width,
+                          detail=verbose > 0,
+                          warn=lambda msg: click.echo(f"aims: warning: {msg}", err=True))
+    except PublishError as exc:
+        fail(str(exc))
+    for text in outcome.stdout:
         click.echo(text, nl=False)
-    else:
-        write_atomically(output, text)
-        if not quiet:
-            click.echo(f"aims: {summary_line(report)}; report written to {output}", err=True)
+    if not quiet and outcome.written:
+        paths = ", ".join(str(path) for path in outcome.written)
+        click.echo(f"aims: {summary_line(report)}; report written to {paths}", err=True)
+    for line in outcome.refused:
+        click.echo(f"aims: error: {line}", err=True)
+    for line in outcome.gate_failures:
+        click.echo(f"aims: gate failed: {line}", err=True)
+    if outcome.refused:
+        sys.exit(EXIT_USAGE)
+    if outcome.gate_failures:
+        sys.exit(EXIT_GATE)
     if report.partial:
         if not quiet:
             click.echo("aims: partial result: some evidence could not be read (exit 3)",
@@ -441,6 +524,17 @@ def catalog(fmt: str) -> None:
     from scanner.report import catalog_view
 
     click.echo(catalog_view.render(load_catalog(), fmt), nl=False)
+
+
+def _add_commands() -> None:
+    """The sub-commands defined in their own modules (none imports collectors or rules)."""
+    from scanner.commands import history_commands, verify
+
+    for command in (history_commands.diff, history_commands.trend, verify.verify):
+        cli.add_command(command)
+
+
+_add_commands()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -34,6 +34,8 @@ def write_atomically(path: Path, data: str | bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data.encode("utf-8") if isinstance(data, str) else data)
+        # mkstemp makes the file private; a report gets the usual permissions instead.
+        os.chmod(temp, 0o666 & ~_umask())
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
@@ -46,3 +48,10 @@ def default_cache_dir() -> Path:
         return Path.home() / "Library" / "Caches" / "aims"
     base = os.environ.get("XDG_CACHE_HOME") or os.environ.get("LOCALAPPDATA")
     return (Path(base) if base else Path.home() / ".cache") / "aims"
+
+
+def _umask() -> int:
+    """The process umask (reading it means setting it, so it is set straight back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

@@ -76,6 +76,8 @@ class ScanOptions:
     """Where the attestations came from (shown in provenance)."""
     attestation_digest: str | None = None
     """SHA-256 of the attestation file."""
+    attestation_data: bytes | None = None
+    """The attestation file's bytes, kept so the evidence bundle can include them."""
 
 
 def scan(source: Source, options: ScanOptions, *, progress: Progress | None = None,

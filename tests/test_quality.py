@@ -30,3 +30,11 @@ def test_ruff_finds_nothing() -> None:
 def test_mypy_strict_is_clean() -> None:
     done = subprocess.run([tool("mypy")], cwd=PROJECT, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    readme = (PROJECT / "README.md").read_text(encoding="utf-8")
+    command = next(line for line in readme.splitlines()
+                   if "pip install -q -e '.[test]'" in line)
+    script = (PROJECT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()
+    assert script[-1] == command
