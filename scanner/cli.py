@@ -462,7 +462,15 @@ def plan_delivery(formats: tuple[str, ...], outputs: tuple[Path, ...], out_dir: 
     return Delivery(outputs=plan, sarif_unknown=sarif_unknown, bundle=bundle,
                     sign_key=sign_key, gates=gates, basis=basis,
                     history=None if history is None else history_file(history, cache_dir),
-                    command=("aims", *sys.argv[1:]))
+                    command=command_line())
+
+
+def command_line() -> tuple[str, ...]:
+    """The command line as given to :func:`main` (``aims`` and its arguments)."""
+    state = click.get_current_context().find_root().obj
+    if isinstance(state, dict) and "argv" in state:
+        return tuple(state["argv"])
+    return ("aims", *sys.argv[1:])
 
 
 def history_file(given: str, cache_dir: Path) -> Path:
@@ -540,7 +548,10 @@ _add_commands()
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point; returns the exit code."""
     try:
-        cli.main(args=argv, prog_name="aims", standalone_mode=False)
+        arguments = list(sys.argv[1:] if argv is None else argv)
+        # The bundle records the exact command line; keep it for the sub-command to read.
+        cli.main(args=arguments, prog_name="aims", standalone_mode=False,
+                 obj={"argv": ("aims", *arguments)})
     except click.exceptions.Abort:
         click.echo("aims: aborted", err=True)
         return 130
