@@ -23,8 +23,9 @@ from securesystemslib.dsse import Envelope as SslibEnvelope
 from securesystemslib.exceptions import VerificationError
 from securesystemslib.signer import CryptoSigner, SSlibKey
 
-from scanner import bundle, dsse
-from scanner.bundle import FAILED, NOT_CHECKED, PASSED, BundleError, Check
+from scanner import bundle, bundle_check, dsse
+from scanner.bundle import BundleError
+from scanner.bundle_check import FAILED, NOT_CHECKED, PASSED, Check
 from scanner.catalog import Catalog
 from scanner.commands import verify
 from scanner.model import Report
@@ -112,7 +113,7 @@ def _problems(checks: tuple[Check, ...]) -> str:
 
 
 def _files(path: Path) -> dict[str, bytes]:
-    return dict(bundle.read_bundle(path).files)
+    return dict(bundle_check.read_bundle(path).files)
 
 
 # What a bundle holds
@@ -171,7 +172,7 @@ def test_organisation_statement_names_stage_and_failures(
     assert predicate["partial"] is True
     assert [r["repo"] for r in predicate["repositories"]] == sorted(
         r["repo"] for r in json.loads(text)["repositories"])
-    assert bundle.passed(bundle.verify_bundle(path, None))
+    assert bundle_check.passed(bundle_check.verify_bundle(path, None))
 
 
 def test_command_line_is_redacted(tmp_path: Path, write: Callable[..., Path]) -> None:
@@ -223,12 +224,12 @@ def test_signed_bundle_verifies_with_its_key(tmp_path: Path, write: Callable[...
                                              keys: Keys, kind: str) -> None:
     path = write(tmp_path / kind, sign_key=keys.private_pem)
     public = dsse.load_public_key(keys.public_pem)
-    checks = bundle.verify_bundle(path, public)
+    checks = bundle_check.verify_bundle(path, public)
     assert tuple(c.name for c in checks) == CHECKS
     assert set(_statuses(checks).values()) == {PASSED}, _problems(checks)
     assert checks[-1].summary == f"valid Ed25519 signature by key id {dsse.key_id(public)}"
-    without_key = bundle.verify_bundle(path, None)
-    assert bundle.passed(without_key)
+    without_key = bundle_check.verify_bundle(path, None)
+    assert bundle_check.passed(without_key)
     assert without_key[-1].status == NOT_CHECKED
     assert "not verified: pass --key" in without_key[-1].summary
 
@@ -236,12 +237,12 @@ def test_signed_bundle_verifies_with_its_key(tmp_path: Path, write: Callable[...
 def test_unsigned_bundle(tmp_path: Path, write: Callable[..., Path], keys: Keys) -> None:
     path = write(tmp_path / "unsigned")
     assert json.loads((path / "statement.dsse.json").read_bytes())["signatures"] == []
-    checks = bundle.verify_bundle(path, None)
-    assert bundle.passed(checks)
+    checks = bundle_check.verify_bundle(path, None)
+    assert bundle_check.passed(checks)
     assert checks[-1] == Check("signature", NOT_CHECKED,
                                "unsigned bundle: there is no signature to check")
-    with_key = bundle.verify_bundle(path, dsse.load_public_key(keys.public_pem))
-    assert not bundle.passed(with_key)
+    with_key = bundle_check.verify_bundle(path, dsse.load_public_key(keys.public_pem))
+    assert not bundle_check.passed(with_key)
     assert with_key[-1].summary == "the bundle is unsigned but --key was given"
 
 
@@ -270,13 +271,14 @@ def test_every_single_byte_change_to_a_signed_bundle_is_detected(signed_dir: Pat
                                                                   keys: Keys) -> None:
     public = dsse.load_public_key(keys.public_pem)
     files = _files(signed_dir)
-    assert bundle.passed(bundle.check_files(files, public))
+    assert bundle_check.passed(bundle_check.check_files(files, public))
     undetected = []
     tried = 0
     for name, data in sorted(files.items()):
         for position in _positions(len(data), name):
             tried += 1
-            if bundle.passed(bundle.check_files(files | {name: _flip(data, position)}, public)):
+            changed = files | {name: _flip(data, position)}
+            if bundle_check.passed(bundle_check.check_files(changed, public)):
                 undetected.append((name, position))
     assert undetected == []
     assert tried > 20_000
@@ -288,9 +290,9 @@ def test_a_byte_changed_on_disk_is_detected_in_every_file(tmp_path: Path, signed
     path = shutil.copytree(signed_dir, tmp_path / "copy")
     for name, data in sorted(_files(signed_dir).items()):
         (path / name).write_bytes(_flip(data, len(data) // 2))
-        assert not bundle.passed(bundle.verify_bundle(path, public)), name
+        assert not bundle_check.passed(bundle_check.verify_bundle(path, public)), name
         (path / name).write_bytes(data)
-    assert bundle.passed(bundle.verify_bundle(path, public))
+    assert bundle_check.passed(bundle_check.verify_bundle(path, public))
 
 
 def _file(path: Path, data: bytes) -> Path:
@@ -357,7 +359,8 @@ def test_added_removed_or_reformatted_files_are_reported(
         check: str, text: str) -> None:
     path = shutil.copytree(signed_dir, tmp_path / "copy")
     change(path)
-    checks = {c.name: c for c in bundle.verify_bundle(path, dsse.load_public_key(keys.public_pem))}
+    public = dsse.load_public_key(keys.public_pem)
+    checks = {c.name: c for c in bundle_check.verify_bundle(path, public)}
     assert checks[check].status == FAILED
     assert text in checks[check].summary + "\n".join(checks[check].problems)
 
@@ -373,7 +376,7 @@ def test_wrong_key_forged_signature_and_signature_count(
         tmp_path: Path, signed_dir: Path, keys: Keys, other_keys: Keys) -> None:
     ours = dsse.load_public_key(keys.public_pem)
     theirs = dsse.load_public_key(other_keys.public_pem)
-    wrong_key = bundle.verify_bundle(signed_dir, theirs)[-1]
+    wrong_key = bundle_check.verify_bundle(signed_dir, theirs)[-1]
     assert wrong_key.status == FAILED
     assert wrong_key.problems == (f"signed by key id {dsse.key_id(ours)}, not by the given key "
                                   f"(key id {dsse.key_id(theirs)})",)
@@ -382,13 +385,13 @@ def test_wrong_key_forged_signature_and_signature_count(
     envelope = dsse.Envelope.from_dict(json.loads((path / "statement.dsse.json").read_bytes()))
     pae = envelope.pae()
     _envelope_with(path, dsse.Signature(dsse.key_id(ours), other_keys.private.sign(pae)))
-    forged = bundle.verify_bundle(path, ours)
+    forged = bundle_check.verify_bundle(path, ours)
     assert _statuses(forged)["envelope"] == PASSED
     assert forged[-1].summary == f"signature invalid for key id {dsse.key_id(ours)}"
 
     _envelope_with(path, dsse.Signature(dsse.key_id(ours), keys.private.sign(pae)),
                    dsse.Signature(dsse.key_id(theirs), other_keys.private.sign(pae)))
-    assert bundle.verify_bundle(path, ours)[-1].summary == "expected 1 signature, found 2"
+    assert bundle_check.verify_bundle(path, ours)[-1].summary == "expected 1 signature, found 2"
 
 
 # Signing keys
@@ -401,7 +404,8 @@ def test_encrypted_key_signs_with_the_passphrase_from_the_environment(
     encrypted = _pem(keys.private, tmp_path / "encrypted.pem", passphrase.encode())
     monkeypatch.setenv(dsse.PASSPHRASE_ENV, passphrase)
     path = write(tmp_path / "b.zip", sign_key=encrypted)
-    assert bundle.passed(bundle.verify_bundle(path, dsse.load_public_key(keys.public_pem)))
+    public = dsse.load_public_key(keys.public_pem)
+    assert bundle_check.passed(bundle_check.verify_bundle(path, public))
     # Same key, same signature: Ed25519 is deterministic, encrypted or not.
     assert path.read_bytes() == write(tmp_path / "c.zip", sign_key=keys.private_pem).read_bytes()
 
@@ -470,7 +474,7 @@ def test_existing_non_empty_directory_is_not_overwritten(tmp_path: Path,
     assert [p.name for p in target.iterdir()] == ["keep.txt"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle"]
     (target / "keep.txt").unlink()
-    assert bundle.passed(bundle.verify_bundle(write(target), None))
+    assert bundle_check.passed(bundle_check.verify_bundle(write(target), None))
 
 
 # Independent verification (securesystemslib's DSSE)
@@ -530,10 +534,10 @@ def test_unsafe_zip_members_are_reported(tmp_path: Path, signed_dir: Path, keys:
                                          extra: tuple[str, bytes], problem: str) -> None:
     members = sorted(_files(signed_dir).items())
     path = _zip(tmp_path / "b.zip", [*members, extra])
-    checks = bundle.verify_bundle(path, dsse.load_public_key(keys.public_pem))
+    checks = bundle_check.verify_bundle(path, dsse.load_public_key(keys.public_pem))
     assert checks[0].status == FAILED
     assert problem in "\n".join(checks[0].problems)
-    assert not bundle.passed(checks)
+    assert not bundle_check.passed(checks)
 
 
 def test_zip_with_a_changed_member_fails_on_that_member(tmp_path: Path, signed_dir: Path,
@@ -541,7 +545,7 @@ def test_zip_with_a_changed_member_fails_on_that_member(tmp_path: Path, signed_d
     files = _files(signed_dir)
     files["catalog.json"] = files["catalog.json"].replace(b"Code", b"Cody", 1)
     path = _zip(tmp_path / "b.zip", sorted(files.items()))
-    hashes = bundle.verify_bundle(path, dsse.load_public_key(keys.public_pem))[3]
+    hashes = bundle_check.verify_bundle(path, dsse.load_public_key(keys.public_pem))[3]
     assert hashes.status == FAILED
     assert len(hashes.problems) == 1 and hashes.problems[0].startswith("'catalog.json': sha256")
 
@@ -554,7 +558,7 @@ def test_corrupt_zip_member_is_reported(tmp_path: Path, write: Callable[..., Pat
     start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
     data[start + info.compress_size // 2] ^= 0xFF
     path.write_bytes(bytes(data))
-    container = bundle.verify_bundle(path, None)[0]
+    container = bundle_check.verify_bundle(path, None)[0]
     assert container.status == FAILED
     assert container.problems[0].startswith("'report.json': cannot be read")
 
@@ -568,7 +572,7 @@ def test_corrupt_zip_member_is_reported(tmp_path: Path, write: Callable[..., Pat
 def test_what_is_not_a_bundle(tmp_path: Path, make: Callable[[Path], Path],
                               message: str) -> None:
     with pytest.raises(BundleError, match=message):
-        bundle.read_bundle(make(tmp_path))
+        bundle_check.read_bundle(make(tmp_path))
 
 
 # The command

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import click
 
-from scanner.bundle import NOT_CHECKED, BundleError, Check, passed, verify_bundle
+from scanner.bundle import BundleError
+from scanner.bundle_check import NOT_CHECKED, Check, passed, verify_bundle
 from scanner.console import EXIT_GATE, EXIT_OK, fail
 from scanner.dsse import KeyFileError, load_public_key
 from scanner.report.table import clean

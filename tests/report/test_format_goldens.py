@@ -18,6 +18,7 @@ import pytest
 from scanner.catalog import Catalog
 from scanner.model import Report
 from scanner.report import catalog_view, codequality, html, json_report, markdown, sarif
+from tests.fixture_repos import PLANTED_TOKEN
 
 GOLDEN = Path(__file__).parent.parent / "golden"
 SCENARIOS = sorted(path.stem for path in GOLDEN.glob("*.json"))
@@ -50,6 +51,8 @@ def test_scenario_format_matches_its_golden(scenario: str, ext: str, catalog: Ca
                                             request: pytest.FixtureRequest) -> None:
     document = json.loads((GOLDEN / f"{scenario}.json").read_text(encoding="utf-8"))
     text = FORMATS[ext](document, catalog_view.as_dict(catalog))
+    # the hostile scenario plants a token in its remote URL and a settings file
+    assert PLANTED_TOKEN not in text
     check(GOLDEN / "formats" / f"{scenario}.{ext}", text, request)
 
 
