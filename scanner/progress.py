@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 
 from collectors.sources.selection import Excluded
 from scanner.model import Visibility
+from scanner.report.table import clean
 
 Echo = Callable[[str], None]
 
@@ -23,7 +24,7 @@ def announce(note: Echo, *, label: str, noun: str, listed: int, selected: int,
     note(f"{label}: {listed} {noun} listed, {selected} to scan"
          + (f", {len(excluded)} excluded" if excluded else ""))
     for left_out in excluded:
-        note(f"  excluded {left_out.repo_id}: {left_out.why}")
+        note(f"  excluded {clean(left_out.repo_id)}: {left_out.why}")
     for line in describe(preflight):
         note(line)
 
@@ -55,20 +56,21 @@ class LineReporter:
     def step(self, repo: str, what: str) -> None:
         """Only with ``-v``: every collector step."""
         if self._steps:
-            self._echo(what)
+            self._echo(clean(what))
 
     def finished(self, repo: str, outcome: str) -> None:
         """``[12/120] github.com/acme/api: Model D 2-1-1-3, Model S stage 1``."""
         with self._lock:
             self._done += 1
-            self._echo(f"[{self._done}/{self._total}] {repo}: {outcome}")
+            # Repository names are untrusted: no escape sequence reaches the terminal.
+            self._echo(f"[{self._done}/{self._total}] {clean(repo)}: {clean(outcome)}")
 
 
 class BarReporter:
     """A rich progress display: an overall bar plus one line per repository being read."""
 
     def __init__(self, total: int, console: Console | None = None) -> None:
-        self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"),
+        self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False),
                                   BarColumn(), MofNCompleteColumn(),
                                   console=console or Console(stderr=True), transient=True)
         self._overall = self._progress.add_task("repositories", total=total)
@@ -85,14 +87,14 @@ class BarReporter:
     def started(self, repo: str) -> None:
         """A line for the repository, with an indeterminate bar."""
         with self._lock:
-            self._tasks[repo] = self._progress.add_task(repo, total=None)
+            self._tasks[repo] = self._progress.add_task(clean(repo), total=None)
 
     def step(self, repo: str, what: str) -> None:
         """Show the current step next to the repository's name."""
         with self._lock:
             task = self._tasks.get(repo)
         if task is not None:
-            self._progress.update(task, description=f"{repo}: {what.rsplit(': ', 1)[-1]}")
+            self._progress.update(task, description=clean(f"{repo}: {what.rsplit(': ', 1)[-1]}"))
 
     def finished(self, repo: str, outcome: str) -> None:
         """Drop the repository's line, print its result above the bars, advance the total."""
@@ -100,5 +102,6 @@ class BarReporter:
             task = self._tasks.pop(repo, None)
         if task is not None:
             self._progress.remove_task(task)
-        self._progress.console.print(f"aims: {repo}: {outcome}", highlight=False, markup=False)
+        self._progress.console.print(f"aims: {clean(repo)}: {clean(outcome)}", highlight=False,
+                                     markup=False)
         self._progress.advance(self._overall)

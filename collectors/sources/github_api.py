@@ -11,7 +11,9 @@ do with an answer is decided here:
   doubling) unless the wait exceeds ``max_wait``, and server errors are retried with
   exponential backoff, both a bounded number of times;
 * a final failure becomes an :class:`ApiError` whose reason says whether the data is
-  hidden, forbidden, not offered or merely failed to arrive.
+  hidden, forbidden, not offered or merely failed to arrive;
+* every request waits at most ``timeout`` seconds for the server (default: the
+  ``AIMS_HTTP_TIMEOUT`` environment variable, else 30).
 
 The client is shared by the scan's worker threads: each thread gets its own ``Github``
 object and connection (a ``requests`` session is not meant to be shared between threads),
@@ -23,6 +25,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -40,6 +43,7 @@ from github.Requester import (
 )
 
 import scanner
+from collectors.sources.base import SourceError
 from collectors.sources.etag_cache import CachedResponse, EtagCache, cache_key, token_fingerprint
 from collectors.sources.github_types import ApiError, GraphQLResult, Response
 from scanner.evidence import UnknownReason
@@ -56,6 +60,12 @@ _MAX_REDIRECTS = 3
 #: ``Location`` of a 301 from it under this name, and :meth:`GitHubApi._follow` follows it.
 _MOVED_TO = "x-aims-moved-to"
 _SECONDARY_WAIT = 60.0
+#: Retries of a request after a connection failure, a timeout or a 5xx answer (and, counted
+#: apart, after a rate limit) before its failure is final.
+MAX_RETRIES = 3
+#: Seconds to wait for the server when no timeout is given and the environment names none.
+DEFAULT_TIMEOUT = 30.0
+TIMEOUT_ENV = "AIMS_HTTP_TIMEOUT"
 _PER_PAGE = 100
 #: 403 messages meaning the feature is not offered on this plan or product at all.
 _UNAVAILABLE = (
@@ -101,8 +111,9 @@ class GitHubApi:
     """Conditional, rate-limit-aware access to one GitHub (github.com or GHES) instance."""
 
     def __init__(self, *, base_url: str, token: str | None, cache: EtagCache | None,
-                 graphql_url: str | None = None, max_wait: float = 900.0, max_retries: int = 3,
-                 timeout: float = 30.0, sleep: Callable[[float], None] = time.sleep,
+                 graphql_url: str | None = None, max_wait: float = 900.0,
+                 max_retries: int = MAX_RETRIES, timeout: float | None = None,
+                 sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.time,
                  on_wait: Callable[[str], None] | None = None) -> None:
         self._base_url = base_url.rstrip("/")
@@ -116,7 +127,8 @@ class GitHubApi:
         self._cache = cache
         self._max_wait = max_wait
         self._max_retries = max_retries
-        self._timeout = max(1, math.ceil(timeout))  # PyGithub insists on an int
+        # PyGithub insists on an int.
+        self._timeout = max(1, math.ceil(timeout if timeout is not None else env_timeout()))
         self._sleep = sleep
         self._clock = clock
         self._on_wait = on_wait
@@ -343,6 +355,10 @@ class GitHubApi:
         if 300 <= status < 400:
             return ApiError(endpoint, status, UnknownReason.API_ERROR,
                             f"unexpected redirect (HTTP {status})")
+        if status in _RETRYABLE:  # "Server Error" alone would not say that retries ran out
+            return ApiError(endpoint, status, UnknownReason.API_ERROR,
+                            f"HTTP {status} from GitHub after {self._max_retries} retries: "
+                            f"{message}")
         return ApiError(endpoint, status, UnknownReason.API_ERROR, message)
 
     def _redact(self, text: str) -> str:
@@ -375,6 +391,21 @@ class GitHubApi:
         if prefix and path.startswith(prefix + "/"):
             path = path[len(prefix):]
         return f"{method} {path}" + (f"?{parts.query}" if parts.query else "")
+
+
+def env_timeout() -> float:
+    """The HTTP timeout ``AIMS_HTTP_TIMEOUT`` names (1 to 3600 s), else the default."""
+    text = os.environ.get(TIMEOUT_ENV, "").strip()
+    if not text:
+        return DEFAULT_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not 1 <= seconds <= 3600:
+        raise SourceError(f"{TIMEOUT_ENV} must be a number of seconds from 1 to 3600, "
+                          f"not {text!r}")
+    return seconds
 
 
 def _hide_permanent_redirect(response: requests.Response, *_: Any, **__: Any

@@ -11,7 +11,9 @@ until ``RateLimit-Reset``). Around it this module adds what a scan needs:
   python-gitlab reads it, so a run never sleeps for an hour on one answer (after its retries
   the answer is a ``rate-limited`` gap);
 * failures become :class:`~collectors.sources.api_types.ApiError` with a reason
-  (platform-apis.md §4.7); the token is never part of a message.
+  (platform-apis.md §4.7); the token is never part of a message;
+* every request waits at most ``timeout`` seconds for the server (default: the
+  ``AIMS_HTTP_TIMEOUT`` environment variable, else 30), as the GitHub client does.
 
 GitLab documents no ETag or 304 for REST v4 (§4.8), so nothing here is conditional: the
 plan saves requests by skipping what the role or plan cannot show and by caching by HEAD.
@@ -19,6 +21,8 @@ plan saves requests by skipping what the role or plan cannot show and by caching
 
 from __future__ import annotations
 
+import math
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -30,10 +34,14 @@ import gitlab
 import requests
 
 from collectors.sources.api_types import ApiError, Response
+from collectors.sources.base import SourceError
 from scanner.evidence import UnknownReason, redact
 
 #: Retries python-gitlab makes on 429 and transient errors before an answer is final.
 MAX_RETRIES = 4
+#: Seconds to wait for the server when no timeout is given and the environment names none.
+DEFAULT_TIMEOUT = 30.0
+TIMEOUT_ENV = "AIMS_HTTP_TIMEOUT"
 #: Query parameters that only steer paging; left out of the endpoint a report cites.
 _PAGING = frozenset({"page", "per_page"})
 
@@ -114,13 +122,14 @@ class GitLabApi:
 
     def __init__(self, *, url: str, token: str, max_requests: int | None = None,
                  max_wait: float = 900.0, on_wait: Callable[[str], None] | None = None,
-                 ca_file: str | None = None, timeout: float = 30.0) -> None:
+                 ca_file: str | None = None, timeout: float | None = None) -> None:
         self.url = url.rstrip("/")
         self._token = token
         self._session = _CountingSession(budget=max_requests, max_wait=max_wait,
                                          on_wait=on_wait)
         self._gl = gitlab.Gitlab(self.url, private_token=token, session=self._session,
-                                 timeout=timeout, ssl_verify=ca_file or True,
+                                 timeout=timeout if timeout is not None else env_timeout(),
+                                 ssl_verify=ca_file or True,
                                  retry_transient_errors=True, per_page=100,
                                  keep_base_url=True, user_agent="aims")
 
@@ -189,6 +198,21 @@ class GitLabApi:
                         not_modified=False), complete
 
 
+def env_timeout() -> float:
+    """The HTTP timeout ``AIMS_HTTP_TIMEOUT`` names (1 to 3600 s), else the default."""
+    text = os.environ.get(TIMEOUT_ENV, "").strip()
+    if not text:
+        return DEFAULT_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not 1 <= seconds <= 3600:
+        raise SourceError(f"{TIMEOUT_ENV} must be a number of seconds from 1 to 3600, "
+                          f"not {text!r}")
+    return seconds
+
+
 def endpoint_of(path: str, params: Mapping[str, Any] | None = None) -> str:
     """``GET /path?query`` as a report cites it (API-relative, paging parameters left out)."""
     query = {k: v for k, v in sorted((params or {}).items()) if k not in _PAGING}
@@ -204,12 +228,13 @@ def classify(endpoint: str, exc: Exception) -> ApiError:
         reason = {403: UnknownReason.FORBIDDEN, 404: UnknownReason.NOT_FOUND_OR_HIDDEN,
                   429: UnknownReason.RATE_LIMITED}.get(status, UnknownReason.API_ERROR)
         return ApiError(endpoint, status, reason, _message(exc))
+    # Before RequestException: requests' JSONDecodeError is one too, but no connection failed.
+    if isinstance(exc, ValueError | gitlab.exceptions.GitlabParsingError):
+        return ApiError(endpoint, None, UnknownReason.API_ERROR, "GitLab sent a body that is "
+                        "not JSON")
     if isinstance(exc, requests.RequestException):
         return ApiError(endpoint, None, UnknownReason.API_ERROR,
                         f"connection failed: {type(exc).__name__}")
-    if isinstance(exc, ValueError):  # a body that is not JSON
-        return ApiError(endpoint, None, UnknownReason.API_ERROR, "GitLab sent a body that is "
-                        "not JSON")
     return ApiError(endpoint, None, UnknownReason.API_ERROR, redact(f"{type(exc).__name__}: "
                                                                     f"{exc}")[:200])
 

@@ -133,6 +133,10 @@ class LocalSource:
                     if not record:
                         continue
                     meta, _, path = record.partition("\t")
+                    # A name that is not UTF-8 arrives with surrogates, which nothing after
+                    # this point can encode: keep it readable as backslash escapes.
+                    path = path.encode("utf-8", "surrogateescape").decode("utf-8",
+                                                                          "backslashreplace")
                     mode, _kind, blob, size = meta.split(maxsplit=3)
                     entries.append(TreeEntry(path=path, mode=mode, blob=blob,
                                              size=None if size.strip() == "-" else int(size)))

@@ -57,6 +57,8 @@ class FakeRepo:
     Security not enabled (private repositories answer 403, public ones "not-configured")."""
     deleted: bool = False
     """Listed in the inventory, but every read answers 404 (GraphQL: NOT_FOUND)."""
+    clone_url: str | None = None
+    """Served instead of ``git_dir``'s ``file://`` URL (e.g. one git cannot clone)."""
 
 
 @dataclass

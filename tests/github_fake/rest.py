@@ -141,7 +141,8 @@ def minimal_repository(call: Call, repo: FakeRepo) -> dict[str, Any]:
         "private": repo.private, "visibility": "private" if repo.private else "public",
         "html_url": f"https://github.com/{full}", "description": None, "fork": repo.fork,
         "url": url, **{key: url + suffix for key, suffix in _REPO_URLS.items()},
-        "clone_url": f"file://{repo.git_dir}" if repo.git_dir else f"https://github.com/{full}.git",
+        "clone_url": repo.clone_url or (f"file://{repo.git_dir}" if repo.git_dir
+                                         else f"https://github.com/{full}.git"),
         "git_url": f"git://github.com/{full}.git", "ssh_url": f"git@github.com:{full}.git",
         "svn_url": f"https://github.com/{full}", "mirror_url": None, "homepage": None,
         "language": None, "default_branch": repo.default_branch, "archived": repo.archived,

@@ -1,7 +1,8 @@
 """A loopback GitHub (REST + GraphQL) over an in-memory organisation, for tests and benchmarks.
 
 Every request is authenticated by token (role from :attr:`FakeOrg.tokens`), may be answered
-by a scripted response first (rate limits, 5xx bursts), is otherwise routed to
+by a scripted response first (rate limits, 5xx bursts) or broken on the wire
+(:mod:`tests.github_fake.faults`), is otherwise routed to
 :mod:`tests.github_fake.rest` or :mod:`tests.github_fake.graphql_api`, gets GitHub's ETag and
 ``x-ratelimit-*`` headers, and is logged as a :class:`Logged` entry.
 """
@@ -16,9 +17,11 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
+from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.github_fake.faults import Fault, Faults
 from tests.github_fake.graphql_api import Viewer, github_schema, run_query
 from tests.github_fake.model import FakeOrg
 from tests.github_fake.rest import Call, Reply, error, route
@@ -69,6 +72,8 @@ class FakeGitHub(LoopbackServer):
         self.latency = latency
         """Seconds slept before answering each request."""
         self.log: list[Logged] = []
+        self.faults = Faults()
+        """Transport faults played instead of answers (see :meth:`break_requests`)."""
         self._budgets = {"core": _Budget(core_limit), "graphql": _Budget(graphql_limit)}
         self._reset = int(time.time()) + 3600
 
@@ -78,6 +83,11 @@ class FakeGitHub(LoopbackServer):
         github_schema()  # parse GitHub's schema now, not inside the first timed request
         self.start(_Handler)
         return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.faults.release()
+        super().__exit__(kind, exc, tb)
 
     # --- scripting --------------------------------------------------------------------
 
@@ -107,6 +117,17 @@ class FakeGitHub(LoopbackServer):
                       status: int = 502, times: int = 3) -> None:
         """A burst of ``times`` 5xx answers (GitHub's 502 body is ``Server Error``)."""
         self.script(method, path_regex, *[Scripted(status, {"message": "Server Error"})] * times)
+
+    def break_requests(self, fault: Fault, method: str = "GET", path_regex: str = ".*", *,
+                       times: int | None = None) -> None:
+        """Play ``fault`` for the next ``times`` matching requests (None: for every one)."""
+        self.faults.add(fault, method, path_regex, times=times)
+
+    def clear_faults(self) -> None:
+        """Forget every transport fault and scripted answer not yet played."""
+        self.faults.clear()
+        with self._lock:
+            self._scripts.clear()
 
     def requests(self, method: str | None = None, path_regex: str = "") -> list[Logged]:
         """Logged requests, filtered by method and a regex searched in the path."""
@@ -221,8 +242,12 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         payload = self.rfile.read(length) if length else b""
+        fault = self.server_fake.faults.take(self.command, self.path)
         status, headers, body = self.server_fake.handle(
             self.command, self.path, dict(self.headers.items()), payload)
+        if fault is not None:
+            self.server_fake.faults.play(self, fault, status, headers, body)
+            return
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)

@@ -77,6 +77,8 @@ class FakeProject:
     """An empty repository even if ``git_dir`` is set (``git_dir=None`` is empty too)."""
     deleted: bool = False
     """Listed in the inventory, but every per-project read answers 404."""
+    clone_url: str | None = None
+    """Served instead of ``git_dir``'s ``file://`` URL (e.g. one git cannot clone)."""
     visibility: str = "private"
     roles: dict[str, int] = field(default_factory=dict)
     """token -> role in this project, overriding :attr:`FakeInstance.tokens`."""

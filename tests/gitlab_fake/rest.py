@@ -159,8 +159,8 @@ def simple_project(call: Call, project: FakeProject) -> dict[str, Any]:
         "default_branch": None if project.is_empty else project.default_branch,
         "tag_list": [], "topics": [],
         "ssh_url_to_repo": f"git@127.0.0.1:{project.path}.git",
-        "http_url_to_repo": f"file://{project.git_dir}" if project.git_dir
-        else f"{web_url}.git",
+        "http_url_to_repo": project.clone_url or (f"file://{project.git_dir}" if project.git_dir
+                                                  else f"{web_url}.git"),
         "web_url": web_url, "readme_url": None, "forks_count": 0, "avatar_url": None,
         "star_count": 0, "last_activity_at": _last_activity(project),
         "namespace": namespace(call, group), "repository_storage": "default",

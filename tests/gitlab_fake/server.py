@@ -1,9 +1,10 @@
 """A loopback GitLab (REST v4) over an in-memory instance, for tests and benchmarks.
 
 Every request is authenticated by token (``PRIVATE-TOKEN`` header, or ``Authorization:
-Bearer``), may be answered by a scripted response first (429s, 5xx bursts), is otherwise
-routed to :mod:`tests.gitlab_fake.rest`, gets GitLab's ``RateLimit-*`` headers (informational:
-the fake never throttles on its own) and is logged as a :class:`Logged` entry.
+Bearer``), may be answered by a scripted response first (429s, 5xx bursts) or broken on the
+wire (:mod:`tests.github_fake.faults`), is otherwise routed to :mod:`tests.gitlab_fake.rest`,
+gets GitLab's ``RateLimit-*`` headers (informational: the fake never throttles on its own)
+and is logged as a :class:`Logged` entry.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler
+from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.github_fake.faults import Fault, Faults
 from tests.gitlab_fake.model import FakeInstance
 from tests.gitlab_fake.rest import Call, Reply, error, route
 from tests.loopback import LoopbackServer, Scripted
@@ -52,6 +55,8 @@ class FakeGitLab(LoopbackServer):
         self.latency = latency
         """Seconds slept before answering each request."""
         self.log: list[Logged] = []
+        self.faults = Faults()
+        """Transport faults played instead of answers (see :meth:`break_requests`)."""
         self._window = (time.time(), 0)  # (window start, requests counted in it)
 
     # --- lifecycle --------------------------------------------------------------------
@@ -59,6 +64,11 @@ class FakeGitLab(LoopbackServer):
     def __enter__(self) -> FakeGitLab:
         self.start(_Handler)
         return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.faults.release()
+        super().__exit__(kind, exc, tb)
 
     # --- scripting --------------------------------------------------------------------
 
@@ -78,6 +88,17 @@ class FakeGitLab(LoopbackServer):
                 504: "Gateway Timeout"}.get(status, "Server Error")
         self.script(method, path_regex,
                     *[Scripted(status, {"message": f"{status} {text}"})] * times)
+
+    def break_requests(self, fault: Fault, method: str = "GET", path_regex: str = ".*", *,
+                       times: int | None = None) -> None:
+        """Play ``fault`` for the next ``times`` matching requests (None: for every one)."""
+        self.faults.add(fault, method, path_regex, times=times)
+
+    def clear_faults(self) -> None:
+        """Forget every transport fault and scripted answer not yet played."""
+        self.faults.clear()
+        with self._lock:
+            self._scripts.clear()
 
     def requests(self, method: str | None = None, path_regex: str = "") -> list[Logged]:
         """Logged requests, filtered by method and a regex searched in the path."""
@@ -160,8 +181,12 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         if length:
             self.rfile.read(length)  # the fake serves reads only; drain any body
+        fault = self.server_fake.faults.take(self.command, self.path)
         status, headers, body = self.server_fake.handle(
             self.command, self.path, dict(self.headers.items()))
+        if fault is not None:
+            self.server_fake.faults.play(self, fault, status, headers, body)
+            return
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
