@@ -9,6 +9,7 @@ scans of the same input give the same ids.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -115,7 +116,28 @@ def make_evidence(payload: Any, provenance: Provenance, kind: str | None = None)
     kind = kind or payload.KIND
     ident = item_id("ev", kind, provenance.repo, provenance.commit, provenance.locator,
                     provenance.digest)
-    return Evidence(id=ident, kind=kind, payload=payload, provenance=provenance)
+    return Evidence(id=ident, kind=kind, payload=scrub(payload), provenance=provenance)
+
+
+def scrub(value: Any) -> Any:
+    """``value`` with :func:`redact` applied to every string in it, however deeply nested.
+
+    Payloads quote what repositories say (a CI step's command, a hook's repository URL, an
+    agent's allow rule), and a repository may hard-code a token in any of them: every
+    payload is scrubbed once, here, so no collector can forget a field.
+    """
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, tuple):
+        return tuple(scrub(v) for v in value)
+    if isinstance(value, list):
+        return [scrub(v) for v in value]
+    if isinstance(value, dict):
+        return {k: scrub(v) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: scrub(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return dataclasses.replace(value, **changes)
+    return value
 
 
 _URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]+@")
