@@ -226,6 +226,9 @@ def _target_problem(exc: ApiError) -> str:
 # ----------------------------------------------------------------------------- plan tier
 
 
+_ANY_ID = re.compile(r"/(projects|groups)/[^/?\s]+")
+
+
 class TierProbe:
     """Whether this instance (or top-level group) offers the Premium endpoints.
 
@@ -239,10 +242,15 @@ class TierProbe:
         """The answer that decided it, e.g. ``GET /projects/7/push_rule answered 404``."""
 
     def learn(self, premium: bool, evidence: str) -> None:
-        """Record the first answer that shows the plan."""
+        """Record the first answer that shows the plan.
+
+        Which project answers first depends on thread timing, so its id is replaced by
+        ``:id``: every project's evidence then reads the same in every run (and shard).
+        """
         with self._lock:
             if self.premium is None:
-                self.premium, self.evidence = premium, evidence
+                self.premium = premium
+                self.evidence = _ANY_ID.sub(r"/\1/:id", evidence)
 
     def unavailable(self, endpoint: str) -> Fetched:
         """The absence of a Premium feature, as the probe established it."""
