@@ -30,6 +30,7 @@ from scanner.console import (
     EXIT_OK,
     EXIT_PARTIAL,
     EXIT_USAGE,
+    command_line,
     default_cache_dir,
     fail,
 )
@@ -196,10 +197,17 @@ def read_token(token_env: str | None, defaults: tuple[str, ...], platform: str) 
               show_default=True, metavar="SECONDS",
               help="Deep scan: time allowed per file (per rule and file for semgrep); a file "
                    "over it is reported as not scanned.")
+@click.option("--resume/--no-resume", default=True, show_default=True,
+              help="GitHub and GitLab: keep each finished repository in --cache-dir so that "
+                   "a killed scan, started again with the same options, continues where it "
+                   "stopped (within 24 hours, with the interrupted run's clock).")
 @click.option("--concurrency", type=click.IntRange(1, 16), default=4, show_default=True,
               help="Repositories read at the same time.")
 @click.option("--include-archived", is_flag=True, help="Also scan archived repositories.")
 @click.option("--include-forks", is_flag=True, help="Also scan forks.")
+@click.option("--shard", "shard_text", metavar="K/N",
+              help="Scan only shard K of N: each repository belongs to exactly one shard by "
+                   "a stable hash of its name. Combine the N reports with 'aims merge'.")
 @click.option("--repos", "repo_globs", multiple=True, metavar="GLOB",
               help="Only repositories whose name or owner/name matches (repeatable).")
 @click.option("-v", "--verbose", count=True, help="Show progress and every indicator; -vv "
@@ -212,8 +220,9 @@ def scan(target: str, formats: tuple[str, ...], outputs: tuple[Path, ...],
          attestations: Path | None, config_path: Path | None,
          token_env: str | None, github_url: str | None, gitlab_url: str | None,
          max_requests: int | None, cache_dir: Path | None, deep: bool | None,
-         deep_timeout: float, concurrency: int, include_archived: bool, include_forks: bool,
-         repo_globs: tuple[str, ...], verbose: int, quiet: bool) -> None:
+         deep_timeout: float, resume: bool, concurrency: int, include_archived: bool,
+         include_forks: bool, shard_text: str | None, repo_globs: tuple[str, ...],
+         verbose: int, quiet: bool) -> None:
     """Scan TARGET: a local git repository (default: the current directory), a GitHub
     organisation or repository, or a GitLab group (with subgroups) or project.
 
@@ -242,12 +251,12 @@ def scan(target: str, formats: tuple[str, ...], outputs: tuple[Path, ...],
     from collectors.sources.github import api_url_for, parse_target
     from collectors.sources.gitlab import instance_url_for
     from collectors.sources.gitlab import parse_target as parse_gitlab
-    from collectors.sources.selection import Selection
+    from collectors.sources.selection import Selection, parse_shard
     from scanner.catalog import CatalogError, load_catalog
 
-    as_of = (parse_moment(as_of_text) if as_of_text
-             else datetime.now(UTC).replace(microsecond=0))
-    since = parse_since(since_text, as_of)
+    given_as_of = parse_moment(as_of_text) if as_of_text else None
+    now = datetime.now(UTC).replace(microsecond=0)
+    parse_since(since_text, given_as_of or now)  # a bad window fails before anything starts
     try:
         catalog = load_catalog(read_config(config_path))
     except CatalogError as exc:
@@ -265,18 +274,78 @@ def scan(target: str, formats: tuple[str, ...], outputs: tuple[Path, ...],
     github = parse_target(target, api_url_for(github_url, os.environ.get("GH_HOST")))
     gitlab = (None if github is not None else
               parse_gitlab(target, instance_url_for(gitlab_url, os.environ.get("CI_SERVER_URL"))))
+    try:
+        shard = parse_shard(shard_text) if shard_text else None
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--shard") from None
+    if shard is not None and (github is None and gitlab is None):
+        fail("--shard splits an organisation or group scan; a local path is one repository")
     selection = Selection(include_archived=include_archived, include_forks=include_forks,
-                          patterns=repo_globs)
+                          patterns=repo_globs, shard=shard)
     platform = github is not None or gitlab is not None
+    journal = None
+    if platform and resume:
+        key = journal_key(github or gitlab, token_env=token_env, since=since_text,
+                          as_of=as_of_text, config=config_path, attestations=attestations,
+                          selection=selection, deep=deep, deep_timeout=deep_timeout,
+                          catalog=catalog.version)
+        journal = open_journal(cache_dir or default_cache_dir(), key, given_as_of, now,
+                               quiet=quiet)
+    as_of = journal.as_of if journal is not None else (given_as_of or now)
+    since = parse_since(since_text, as_of)
     with deep_scan(deep if deep is not None else not platform, explicit=deep is True,
                    cache_dir=cache_dir or default_cache_dir(), timeout=deep_timeout) as extra:
-        report, options = run_scan(target, github, gitlab, extra, catalog=catalog,
+        report, options = run_scan(target, github, gitlab, extra, journal, catalog=catalog,
                                    as_of=as_of, since=since, attestations=attestations,
                                    token_env=token_env, cache_dir=cache_dir,
                                    selection=selection, concurrency=concurrency,
                                    max_requests=max_requests, note=note,
                                    show_progress=show_progress, quiet=quiet, verbose=verbose)
-    deliver(report, options, delivery, verbose=verbose, quiet=quiet)
+    deliver(report, options, delivery, journal, verbose=verbose, quiet=quiet)
+
+
+def journal_key(target: Any, *, token_env: str | None, since: str, as_of: str | None,
+                config: Path | None, attestations: Path | None, selection: Any,
+                deep: bool | None, deep_timeout: float, catalog: str) -> dict[str, str]:
+    """Everything that decides a platform scan's results: a journal is resumed only when
+    all of it is the same (the token by fingerprint, files by content)."""
+    import hashlib
+
+    from collectors.sources.github import GitHubTarget
+
+    defaults = (("GITHUB_TOKEN", "GH_TOKEN"), "GitHub") if isinstance(target, GitHubTarget) \
+        else (("GITLAB_TOKEN",), "GitLab")
+    token = read_token(token_env, *defaults)
+
+    def digest(path: Path | None) -> str:
+        try:
+            return hashlib.sha256(path.read_bytes()).hexdigest() if path else ""
+        except OSError:
+            return "unreadable"  # reported properly when the file is actually read
+
+    return {"target": repr(target), "tool": __version__, "catalog": catalog,
+            "token": hashlib.sha256(token.encode()).hexdigest()[:16], "since": since,
+            "as_of": as_of or "", "config": digest(config),
+            "attestations": digest(attestations), "selection": repr(selection),
+            "deep": repr(deep), "deep_timeout": repr(deep_timeout)}
+
+
+def open_journal(cache_dir: Path, key: dict[str, str], as_of: datetime | None, now: datetime,
+                 *, quiet: bool) -> Any:
+    """The run's journal; says so when an interrupted run is resumed."""
+    from scanner.journal import Journal
+
+    try:
+        journal = Journal.open(cache_dir, key, as_of=as_of, now=now)
+    except OSError as exc:
+        click.echo(f"aims: warning: cannot keep a resume journal under {cache_dir} "
+                   f"({exc.strerror or exc}); a killed scan will start over", err=True)
+        return None
+    done = journal.done()
+    if done and not quiet:
+        click.echo(f"aims: resuming the interrupted run as of {journal.as_of.isoformat()}: "
+                   f"{done} repositories already done (--no-resume starts over)", err=True)
+    return journal
 
 
 @contextlib.contextmanager
@@ -318,7 +387,8 @@ def deep_scan(wanted: bool, *, explicit: bool, cache_dir: Path, timeout: float
         yield (deep_collector(settings),)
 
 
-def run_scan(target: str, github: Any, gitlab: Any, extra: tuple[Any, ...], *, catalog: Any,
+def run_scan(target: str, github: Any, gitlab: Any, extra: tuple[Any, ...], journal: Any, *,
+             catalog: Any,
              as_of: datetime, since: datetime, attestations: Path | None,
              token_env: str | None, cache_dir: Path | None, selection: Any, concurrency: int,
              max_requests: int | None, note: Any, show_progress: bool, quiet: bool,
@@ -330,7 +400,8 @@ def run_scan(target: str, github: Any, gitlab: Any, extra: tuple[Any, ...], *, c
         token = read_token(token_env, ("GITHUB_TOKEN", "GH_TOKEN"), "GitHub")
         options = scan_options(catalog, as_of, since, attestations, None)
         run = GitHubRun(target=github, token=token, cache_dir=cache_dir or default_cache_dir(),
-                        selection=selection, concurrency=concurrency, extra=extra)
+                        selection=selection, concurrency=concurrency, extra=extra,
+                        journal=journal)
         report, stats = run_remote(lambda make: scan_github(run, options, note=note,
                                                             make_reporter=make),
                                    quiet=quiet, verbose=verbose)
@@ -345,7 +416,7 @@ def run_scan(target: str, github: Any, gitlab: Any, extra: tuple[Any, ...], *, c
         options = scan_options(catalog, as_of, since, attestations, None)
         lab = GitLabRun(target=gitlab, token=token, cache_dir=cache_dir or default_cache_dir(),
                         selection=selection, concurrency=concurrency,
-                        max_requests=max_requests, extra=extra,
+                        max_requests=max_requests, extra=extra, journal=journal,
                         ca_file=os.environ.get("CI_SERVER_TLS_CA_FILE") or None)
         report, lab_stats = run_remote(lambda make: scan_gitlab(lab, options, note=note,
                                                                 make_reporter=make),
@@ -465,14 +536,6 @@ def plan_delivery(formats: tuple[str, ...], outputs: tuple[Path, ...], out_dir: 
                     command=command_line())
 
 
-def command_line() -> tuple[str, ...]:
-    """The command line as given to :func:`main` (``aims`` and its arguments)."""
-    state = click.get_current_context().find_root().obj
-    if isinstance(state, dict) and "argv" in state:
-        return tuple(state["argv"])
-    return ("aims", *sys.argv[1:])
-
-
 def history_file(given: str, cache_dir: Path) -> Path:
     """``--history FILE``, or for a bare ``--history`` the file ``aims trend`` reads by default."""
     if given:
@@ -481,7 +544,8 @@ def history_file(given: str, cache_dir: Path) -> Path:
     return Path(named) if named else cache_dir / "history.sqlite"
 
 
-def deliver(report: Any, options: Any, delivery: Any, *, verbose: int, quiet: bool) -> None:
+def deliver(report: Any, options: Any, delivery: Any, journal: Any, *, verbose: int,
+            quiet: bool) -> None:
     """Write every output, the bundle and the history; exit 1 on a failed gate, 3 if partial."""
     from scanner.publish import PublishError, publish
 
@@ -493,6 +557,8 @@ def deliver(report: Any, options: Any, delivery: Any, *, verbose: int, quiet: bo
                           warn=lambda msg: click.echo(f"aims: warning: {msg}", err=True))
     except PublishError as exc:
         fail(str(exc))
+    if journal is not None:
+        journal.finish()  # the report is written: nothing is left to resume
     for text in outcome.stdout:
         click.echo(text, nl=False)
     if not quiet and outcome.written:
@@ -536,9 +602,9 @@ def catalog(fmt: str) -> None:
 
 def _add_commands() -> None:
     """The sub-commands defined in their own modules (none imports collectors or rules)."""
-    from scanner.commands import history_commands, verify
+    from scanner.commands import history_commands, merge, verify
 
-    for command in (history_commands.diff, history_commands.trend, verify.verify):
+    for command in (history_commands.diff, history_commands.trend, merge.merge, verify.verify):
         cli.add_command(command)
 
 

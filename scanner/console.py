@@ -55,3 +55,11 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def command_line() -> tuple[str, ...]:
+    """The command line as given to :func:`main` (``aims`` and its arguments)."""
+    state = click.get_current_context().find_root().obj
+    if isinstance(state, dict) and "argv" in state:
+        return tuple(state["argv"])
+    return ("aims", *sys.argv[1:])

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from collectors.base import Collector, Context
 from collectors.registry import LOCAL
@@ -57,6 +57,13 @@ from scanner.payloads import (
     RepoSnapshot,
 )
 
+#: Gap reasons that a later attempt may not meet: a repository with one is not journaled.
+TRANSIENT = frozenset({UnknownReason.RATE_LIMITED, UnknownReason.API_ERROR,
+                       UnknownReason.BUDGET_SPENT})
+
+if TYPE_CHECKING:
+    from scanner.journal import Journal
+
 SCHEMA_VERSION = "1.3"
 ENGINE = "engine@1"
 
@@ -95,8 +102,7 @@ def _report(options: ScanOptions, collectors: Sequence[Collector],
             ) -> Report:
     """The report of one or many repositories; partial when anything could not be read."""
     partial = bool(failures) or any(a.problems for a in assessments) or any(
-        isinstance(i, Evidence) and isinstance(i.payload, History) and i.payload.truncated
-        for i in items)
+        _truncated(i) for i in items)
     return Report(
         schema_version=SCHEMA_VERSION, tool_version=__version__,
         catalog_version=options.catalog.version, as_of=options.as_of, since=options.since,
@@ -104,6 +110,16 @@ def _report(options: ScanOptions, collectors: Sequence[Collector],
         repositories=tuple(assessments), evidence=tuple(sorted(items, key=lambda i: i.id)),
         partial=partial, target=target, organisation=organisation, failures=tuple(failures),
         preflight=tuple(preflight))
+
+
+def _truncated(item: Item) -> bool:
+    """A history cut short by a shallow clone (typed, or as resumed from a journal)."""
+    if not isinstance(item, Evidence) or item.kind != History.KIND:
+        return False
+    payload = item.payload
+    if isinstance(payload, Mapping):
+        return payload.get("truncated") is True
+    return isinstance(payload, History) and payload.truncated
 
 
 class Reporter(Protocol):
@@ -121,18 +137,24 @@ class Reporter(Protocol):
 
 def scan_many(target: str, batches: Iterable[Sequence[Job]], options: ScanOptions, *,
               reporter: Reporter, collectors: Sequence[Collector], concurrency: int = 4,
-              preflight: Sequence[Visibility] = ()) -> Report:
+              preflight: Sequence[Visibility] = (), journal: Journal | None = None) -> Report:
     """Scan many repositories (an organisation or group) and add the organisation view.
 
     One repository failing never stops the scan: it is recorded as a failure and makes the
     report partial. Batches are read one after the other so that per-batch platform data
-    (fetched ahead in bulk) is released once its repositories are assessed.
+    (fetched ahead in bulk) is released once its repositories are assessed. With a
+    ``journal``, repositories finished by an interrupted run are taken from it and every
+    newly finished one is recorded as soon as it is done.
     """
     assessments: list[RepoAssessment] = []
     failures: list[RepoFailure] = []
     items: list[Item] = []
 
     def run(job: Job) -> tuple[RepoAssessment, list[Item]] | RepoFailure:
+        done = journal.load(job.repo_id) if journal is not None else None
+        if done is not None:
+            reporter.finished(job.repo_id, "finished by the interrupted run (resumed)")
+            return done
         reporter.started(job.repo_id)
         try:
             source = job.open()
@@ -144,6 +166,10 @@ def scan_many(target: str, batches: Iterable[Sequence[Job]], options: ScanOption
             reporter.finished(job.repo_id, f"not scanned: {failure.detail}")
             return failure
         repo = result[0]
+        if journal is not None and not any(isinstance(i, Gap) and i.reason in TRANSIENT
+                                           for i in result[1]):
+            # Results spoiled by a passing condition are read again by a resumed run.
+            journal.save(job.repo_id, repo, result[1])
         reporter.finished(job.repo_id, f"Model D {repo.code}, Model S stage {repo.stage.floor}")
         return result
 

@@ -18,6 +18,7 @@ from collectors.sources.etag_cache import EtagCache
 from collectors.sources.github import GitHubPlan, GitHubTarget, Selection, preflight
 from collectors.sources.github_api import ApiStats, GitHubApi
 from scanner.engine import Progress, Reporter, ScanOptions, scan_many
+from scanner.journal import Journal
 from scanner.model import Report
 from scanner.progress import announce
 
@@ -34,6 +35,8 @@ class GitHubRun:
     selection: Selection
     concurrency: int = 4
     extra: tuple[Collector, ...] = ()
+    journal: Journal | None = None
+    """Where finished repositories are recorded, so that a killed scan can resume."""
     """Collectors run after the platform's own (the deep code scan)."""
     max_wait: float = 900.0
 
@@ -55,7 +58,8 @@ def scan_github(run: GitHubRun, options: ScanOptions, *, note: Progress,
         report = scan_many(run.target.label, plan.batches(), options,
                            reporter=make_reporter(len(plan.selected)),
                            collectors=(*GITHUB, *run.extra),
-                           concurrency=run.concurrency, preflight=visibility)
+                           concurrency=run.concurrency, preflight=visibility,
+                           journal=run.journal)
     finally:
         api.close()
         cache.close()

@@ -20,6 +20,7 @@ from collectors.sources.selection import Selection
 from scanner.engine import Progress, ScanOptions, scan_many
 from scanner.evidence import UnknownReason
 from scanner.github_scan import MakeReporter
+from scanner.journal import Journal
 from scanner.model import Report
 from scanner.progress import announce
 
@@ -34,6 +35,8 @@ class GitLabRun:
     selection: Selection
     concurrency: int = 4
     extra: tuple[Collector, ...] = ()
+    journal: Journal | None = None
+    """Where finished repositories are recorded, so that a killed scan can resume."""
     """Collectors run after the platform's own (the deep code scan)."""
     max_requests: int | None = None
     max_wait: float = 900.0
@@ -58,7 +61,8 @@ def scan_gitlab(run: GitLabRun, options: ScanOptions, *, note: Progress,
         report = scan_many(run.target.label, plan.batches(), options,
                            reporter=make_reporter(len(plan.selected)),
                            collectors=(*GITLAB, *run.extra),
-                           concurrency=run.concurrency, preflight=visibility)
+                           concurrency=run.concurrency, preflight=visibility,
+                           journal=run.journal)
     finally:
         api.close()
     unread = [f for f in report.failures if f.reason is UnknownReason.BUDGET_SPENT]

@@ -65,7 +65,8 @@ def _answer(answer: Answer) -> dict[str, Any]:
             "answer": answer.answer, "favourable": answer.favourable}
 
 
-def _repository(repo: RepoAssessment) -> dict[str, Any]:
+def repository_dict(repo: RepoAssessment) -> dict[str, Any]:
+    """One repository's assessment as it appears under ``repositories``."""
     stage = repo.stage
     return {
         "repo": repo.repo, "path": repo.path, "origin": repo.origin, "head": repo.head,
@@ -83,7 +84,8 @@ def _repository(repo: RepoAssessment) -> dict[str, Any]:
     }
 
 
-def _item(item: Evidence[object] | Gap) -> dict[str, Any]:
+def item_dict(item: Evidence[object] | Gap) -> dict[str, Any]:
+    """One evidence item or gap as it appears under ``evidence``."""
     common = {"id": item.id, "kind": item.kind, "provenance": _jsonable(item.provenance)}
     if isinstance(item, Gap):
         return {**common, "gap": {"reason": item.reason.value, "detail": item.detail}}
@@ -100,8 +102,8 @@ def as_dict(report: Report) -> dict[str, Any]:
         "window": {"since": stamp(report.since), "until": stamp(report.as_of)},
         "collectors": list(report.collectors),
         "partial": report.partial,
-        "repositories": [_repository(r) for r in report.repositories],
-        "evidence": [_item(i) for i in report.evidence],
+        "repositories": [repository_dict(r) for r in report.repositories],
+        "evidence": [item_dict(i) for i in report.evidence],
         "target": report.target,
         "organisation": _jsonable(report.organisation),
         "failures": _jsonable(sorted(report.failures, key=lambda f: f.repo)),

@@ -1,0 +1,154 @@
+"""``aims merge``: join the reports or evidence bundles of a sharded scan into one report.
+
+Inputs are either all JSON reports or all evidence bundles (a directory or a ``.zip``);
+bundles are verified first (their signatures too with ``--key``) and can be merged into a
+new bundle with ``--bundle``. Every format ``aims scan`` writes can be written from the
+merged report. Exit codes as for ``scan``: 0 merged; 2 an input cannot be read, is not an
+aims organisation report, fails verification, or the shards are not of one run or
+overlap; 3 the merged report is partial.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from scanner.bundle import BundleError, load_signing_key, write_bundle
+from scanner.catalog import load_catalog
+from scanner.console import EXIT_PARTIAL, command_line, fail, write_atomically
+from scanner.dsse import KeyFileError, load_public_key
+from scanner.merge import MergeError, merge_bundles, merge_documents, render
+from scanner.outputs import Output, OutputError, plan_outputs, split_formats
+from scanner.report import RenderError, catalog_view, loader
+from scanner.report.table import clean
+
+
+@click.command()
+@click.argument("shards", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "formats", multiple=True, metavar="FORMAT",
+              help="Report format, as for scan: table, json, sarif, markdown, html, "
+                   "gitlab-codequality (repeat or comma-separate). Default: table on a "
+                   "terminal, json otherwise.")
+@click.option("-o", "--output", "outputs", multiple=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to FILE (once per --format, in the same order).")
+@click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write every format into DIR under its usual name.")
+@click.option("--sarif-unknown", is_flag=True,
+              help="SARIF: also report indicators that could not be decided, as notes.")
+@click.option("--bundle", "bundle_path", type=click.Path(path_type=Path), metavar="PATH",
+              help="Also write the merged evidence bundle (a directory, or a .zip file); "
+                   "the shards must be bundles.")
+@click.option("--sign-key", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              metavar="PEM", help="Sign the merged bundle with this Ed25519 private key.")
+@click.option("--key", "key_path", type=click.Path(dir_okay=False, path_type=Path),
+              metavar="PEM", help="Ed25519 public key the shard bundles must be signed with.")
+@click.option("-q", "--quiet", is_flag=True, help="Errors only.")
+def merge(shards: tuple[Path, ...], formats: tuple[str, ...],  # noqa: PLR0917 - click
+          outputs: tuple[Path, ...], out_dir: Path | None, sarif_unknown: bool,
+          bundle_path: Path | None, sign_key: Path | None, key_path: Path | None,
+          quiet: bool) -> None:
+    """Merge the reports of a sharded scan (aims scan ... --shard K/N) into the report of
+    the whole organisation or group, identical to an unsharded scan's.
+
+    SHARD is a JSON report, or an evidence bundle (a directory or .zip); give all N.
+    """
+    try:
+        plan = plan_outputs(split_formats(formats), outputs, out_dir,
+                            terminal=sys.stdout.isatty())
+    except OutputError as exc:
+        fail(str(exc))
+    bundles = [path.is_dir() or path.suffix.lower() == ".zip" for path in shards]
+    if any(bundles) and not all(bundles):
+        fail("give the shards either all as JSON reports or all as bundles, not a mix")
+    if not all(bundles) and (bundle_path is not None or key_path is not None):
+        fail(f"{'--bundle' if bundle_path is not None else '--key'} needs the shards as "
+             "evidence bundles (directories or .zip files)")
+    if sign_key is not None:
+        if bundle_path is None:
+            fail("--sign-key signs the merged bundle: give --bundle PATH too")
+        try:
+            load_signing_key(sign_key)
+        except BundleError as exc:
+            fail(f"--sign-key: {exc}")
+    try:
+        key = load_public_key(key_path) if key_path is not None else None
+    except KeyFileError as exc:
+        fail(f"--key: {exc}")
+    try:
+        if all(bundles):
+            merged = merge_bundles(shards, key)
+            document, catalog, attestation = merged.document, merged.catalog, merged.attestation
+        else:
+            document = merge_documents([_read_json(path) for path in shards],
+                                       names=[str(path) for path in shards])
+            catalog, attestation = catalog_view.as_dict(load_catalog()), None
+    except MergeError as exc:
+        fail(clean(str(exc)))
+    written = _write_outputs(plan, document, catalog, sarif_unknown=sarif_unknown)
+    if bundle_path is not None:
+        try:
+            write_bundle(bundle_path, report_text=render(document), document=document,
+                         catalog_doc=catalog, attestation=attestation, command=command_line(),
+                         tool_version=str(document["tool"]["version"]), sign_key=sign_key)
+        except BundleError as exc:
+            fail(f"--bundle: {exc}")
+        written.append(bundle_path)
+    organisation = document["organisation"]
+    if not quiet and written:
+        click.echo(f"aims: {clean(organisation['target'])}: {len(shards)} shards, "
+                   f"{len(document['repositories'])} repositories, organisation stage "
+                   f"{organisation['stage']['floor']}; written to "
+                   f"{', '.join(str(path) for path in written)}", err=True)
+    if document["partial"]:
+        if not quiet:
+            click.echo("aims: partial result: some evidence could not be read (exit 3)",
+                       err=True)
+        sys.exit(EXIT_PARTIAL)
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        fail(f"{path}: cannot read ({exc.strerror or exc})")
+    except (UnicodeDecodeError, ValueError) as exc:
+        fail(f"{path}: not a JSON report ({exc})")
+
+
+def _write_outputs(plan: Sequence[Output], document: dict[str, Any], catalog: Any, *,
+                   sarif_unknown: bool) -> list[Path]:
+    """Every format asked for, rendered as ``scan`` renders it; the files written."""
+    # publish imports the engine, and with it the rules: only after the CLI's self-check.
+    from scanner.publish import View, render  # noqa: PLC0415
+
+    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    view = View(report=loader.report(document), document=document, catalog=catalog,
+                diff=None, trend=(), sarif_unknown=sarif_unknown, color=color,
+                width=min(shutil.get_terminal_size().columns, 120) if color else 80,
+                detail=False)
+    written: list[Path] = []
+    for output in plan:
+        try:
+            # A file never gets terminal colours or the terminal's width.
+            text = render(output.format, view if output.path is None
+                          else dataclasses.replace(view, color=False, width=80))
+        except RenderError as exc:
+            fail(f"--format {output.format}: {exc}")
+        if output.path is None:
+            click.echo(text, nl=False)
+            continue
+        try:
+            write_atomically(output.path, text)
+        except OSError as exc:
+            fail(f"cannot write {output.path}: {exc.strerror or exc}")
+        written.append(output.path)
+    return written
