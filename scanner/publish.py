@@ -34,6 +34,8 @@ from scanner.report import (
 )
 from scanner.summary import RunSummary, summarize
 
+#: Formats rendered from the report itself rather than from the parsed JSON document.
+FROM_REPORT = frozenset({"json", "table"})
 #: Past runs shown in the trend of the HTML and Markdown reports.
 TREND_RUNS = 30
 
@@ -72,6 +74,8 @@ class View:
     """Everything a renderer may be given besides the report itself."""
 
     report: Report
+    report_text: str
+    """The JSON report, rendered once."""
     document: Mapping[str, Any]
     catalog: Mapping[str, Any]
     diff: Any
@@ -85,7 +89,7 @@ class View:
 def render(fmt: str, view: View) -> str:
     """One format's text."""
     if fmt == "json":
-        return json_report.render(view.report)
+        return view.report_text
     if fmt == "table":
         return table.render(view.report, color=view.color, width=view.width, detail=view.detail)
     if fmt == "sarif":
@@ -118,11 +122,16 @@ def publish(report: Report, options: ScanOptions, delivery: Delivery, *, color: 
             width: int, detail: bool, warn: Callable[[str], None]) -> Published:
     """Render, write, record and gate; raises :class:`PublishError` if a file cannot be written."""
     report_text = json_report.render(report)
-    document = json.loads(report_text)
-    summary = summarize(document)
-    diff, trend = (_history(delivery.history, summary, warn) if delivery.history is not None
-                   else (None, ()))
-    view = View(report=report, document=document, catalog=catalog_view.as_dict(options.catalog),
+    # The parsed document is a second copy of a possibly large report: made only when a
+    # format, the bundle, the history or a gate needs it.
+    needed = (delivery.bundle is not None or delivery.history is not None or delivery.gates
+              or any(o.format not in FROM_REPORT for o in delivery.outputs))
+    document = json.loads(report_text) if needed else {}
+    summary = summarize(document) if needed else None
+    diff, trend = (_history(delivery.history, summary, warn)
+                   if delivery.history is not None and summary is not None else (None, ()))
+    view = View(report=report, report_text=report_text, document=document,
+                catalog=catalog_view.as_dict(options.catalog),
                 diff=diff, trend=trend, sarif_unknown=delivery.sarif_unknown,
                 color=color, width=width, detail=detail)
     stdout: list[str] = []
@@ -147,8 +156,9 @@ def publish(report: Report, options: ScanOptions, delivery: Delivery, *, color: 
         written.append(output.path)
     if delivery.bundle is not None:
         written.append(_bundle(delivery, report_text, document, view.catalog, options))
+    failures = check(summary, delivery.gates, delivery.basis) if summary is not None else ()
     return Published(stdout=tuple(stdout), written=tuple(written), refused=tuple(refused),
-                     gate_failures=check(summary, delivery.gates, delivery.basis))
+                     gate_failures=failures)
 
 
 def _bundle(delivery: Delivery, report_text: str, document: Mapping[str, Any],

@@ -128,10 +128,12 @@ def _write_outputs(plan: Sequence[Output], document: dict[str, Any], catalog: An
                    sarif_unknown: bool) -> list[Path]:
     """Every format asked for, rendered as ``scan`` renders it; the files written."""
     # publish imports the engine, and with it the rules: only after the CLI's self-check.
-    from scanner.publish import View, render  # noqa: PLC0415
+    from scanner.publish import View  # noqa: PLC0415
+    from scanner.publish import render as render_format  # noqa: PLC0415
 
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    view = View(report=loader.report(document), document=document, catalog=catalog,
+    view = View(report=loader.report(document), report_text=render(document),
+                document=document, catalog=catalog,
                 diff=None, trend=(), sarif_unknown=sarif_unknown, color=color,
                 width=min(shutil.get_terminal_size().columns, 120) if color else 80,
                 detail=False)
@@ -139,7 +141,7 @@ def _write_outputs(plan: Sequence[Output], document: dict[str, Any], catalog: An
     for output in plan:
         try:
             # A file never gets terminal colours or the terminal's width.
-            text = render(output.format, view if output.path is None
+            text = render_format(output.format, view if output.path is None
                           else dataclasses.replace(view, color=False, width=80))
         except RenderError as exc:
             fail(f"--format {output.format}: {exc}")
