@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from collectors.base import Collector, Context, file_by_file
+from collectors.base import Collector, Context, file_by_file, lone_surrogate
 from collectors.sources.base import TreeEntry
 from scanner.catalog.files import AiFileEntry
 from scanner.evidence import Item
@@ -311,7 +311,9 @@ def read_settings(data: Mapping[str, Any], found: _Found, *, mcp_file: bool,
 def _permissions(raw: object) -> str:
     """Workflow token permissions, normalised: ``read-all`` or ``contents:read,...``."""
     if isinstance(raw, Mapping):
-        return ",".join(f"{k}:{_render(v)}" for k, v in sorted(raw.items())) or "none"
+        # Keys by their text: YAML keys can mix types (1, "a"), which do not sort together.
+        pairs = sorted(raw.items(), key=lambda kv: str(kv[0]))
+        return ",".join(f"{k}:{_render(v)}" for k, v in pairs) or "none"
     return "none" if raw is None else _render(raw)
 
 
@@ -331,8 +333,8 @@ def read_setup_steps(data: Mapping[str, Any], found: _Found) -> None:
             break
     runs_on = job.get("runs-on")
     if isinstance(runs_on, Mapping):
-        found.sandbox.add("runs-on=" + ",".join(f"{k}:{_render(v)}"
-                                                for k, v in sorted(runs_on.items())))
+        pairs = sorted(runs_on.items(), key=lambda kv: str(kv[0]))
+        found.sandbox.add("runs-on=" + ",".join(f"{k}:{_render(v)}" for k, v in pairs))
     elif runs_on is not None:
         found.sandbox.add(f"runs-on={_render(runs_on)}")
 
@@ -340,10 +342,11 @@ def read_setup_steps(data: Mapping[str, Any], found: _Found) -> None:
 def _load(fmt: str, text: str) -> Any:
     """Parse a settings file of the given format (``ConfigError`` when malformed)."""
     try:
-        if fmt == "json":
-            return json.loads(text)
-        if fmt == "jsonc":
-            return json.loads(strip_jsonc(text))
+        if fmt in ("json", "jsonc"):
+            data = json.loads(text if fmt == "json" else strip_jsonc(text))
+            if lone_surrogate(data):
+                raise ConfigError("invalid JSON: an escape for a lone UTF-16 surrogate")
+            return data
         if fmt == "toml":
             return tomllib.loads(text)
         return load_yaml(text)

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from collectors.base import Collector, Context
+from collectors.base import Collector, Context, lone_surrogate
 from collectors.sources.base import Unreadable
 from scanner.evidence import Item, UnknownReason
 from scanner.payloads import BomFile, PolicyCode, SecretsBaseline
@@ -74,14 +74,17 @@ def parse_detect_secrets(path: str, text: str, last_changed: str | None) -> Secr
 # --------------------------------------------------------------------------- BOMs
 
 
-def _json(text: str) -> Any:
+def _json(text: str | bytes) -> Any:
     try:
-        return json.loads(text)
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ArtifactError(f"invalid JSON at line {exc.lineno}, column {exc.colno}: "
                             f"{exc.msg}") from None
     except RecursionError:
         raise ArtifactError("nesting too deep") from None
+    if lone_surrogate(data):
+        raise ArtifactError("invalid JSON: an escape for a lone UTF-16 surrogate")
+    return data
 
 
 def _walk(root: Any) -> Iterator[Mapping[str, Any]]:
@@ -111,7 +114,9 @@ def _cyclonedx(path: str, data: Mapping[str, Any]) -> BomFile:
     spec = data.get("specVersion")
     return BomFile(path=path, format="cyclonedx", spec_version=str(spec) if spec else None,
                    components=len(components),
-                   ai_components=sum(1 for c in components if c.get("type") in AI_COMPONENT_TYPES),
+                   ai_components=sum(1 for c in components
+                                     if isinstance(c.get("type"), str)
+                                     and c["type"] in AI_COMPONENT_TYPES),
                    ai_codegen=codegen)
 
 
@@ -135,8 +140,8 @@ def _statement(data: Mapping[str, Any]) -> Mapping[str, Any]:
     if "payloadType" in data:
         try:
             decoded = base64.b64decode(str(data.get("payload", "")), validate=True)
-            inner = json.loads(decoded)
-        except (binascii.Error, ValueError, RecursionError) as exc:
+            inner = _json(decoded)
+        except (binascii.Error, ValueError) as exc:
             raise ArtifactError(f"DSSE envelope with an unreadable payload: {exc}") from None
         if not isinstance(inner, Mapping):
             raise ArtifactError("DSSE payload is not an in-toto statement")

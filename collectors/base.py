@@ -9,6 +9,7 @@ engine turns any unexpected exception of a whole collector into one gap per kind
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +22,7 @@ from scanner.yamlsafe import YamlError, load_yaml
 
 #: Default size limit for configuration and policy files.
 TEXT_LIMIT = 1024 * 1024
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _silent(_message: str) -> None:
@@ -81,6 +83,25 @@ class Context:
             return load_yaml(text), blob
         except YamlError as exc:
             raise Unreadable(f"{path}: {exc}") from None
+
+
+def lone_surrogate(data: Any) -> bool:
+    """True when a string of parsed JSON holds a lone UTF-16 surrogate.
+
+    JSON escapes can spell one (``"\\ud800"``); no UTF-8 report could hold it.
+    """
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            if _SURROGATE.search(node):
+                return True
+        elif isinstance(node, dict):
+            stack.extend(node)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
 
 
 S = TypeVar("S")

@@ -37,6 +37,10 @@ _COMMENT = re.compile(r"(?:^|(?<=\s))(?<!\\)#.*$")
 _FIELDS = re.compile(r"(?<!\\)\s+")
 _OWNER = re.compile(r"^(?:@@?[A-Za-z0-9][\w.-]*(?:/[\w.-]+)*|[^@\s]+@[^@\s]+\.[^@\s]+)$")
 _RANGE = re.compile(r"(?<!\\)\[")
+#: Three or more ``*`` in a row: regular asterisks (gitignore(5)) that match what one does.
+#: pathspec makes each one ``[^/]*``, and a run of them backtracks in time polynomial in the
+#: run's length: a 108-byte CODEOWNERS file with one stalled a scan for 15 seconds.
+_STAR_RUN = re.compile(r"\*{3,}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +112,8 @@ class OwnerMatcher:
         for rule in rules:
             # GitLab section names are case-insensitive; same-named sections combine.
             key = rule.section.lower() if rule.section is not None else None
-            self._sections.setdefault(key, []).append((rule, compile_patterns([rule.pattern])))
+            spec = compile_patterns([_STAR_RUN.sub("*", rule.pattern)])
+            self._sections.setdefault(key, []).append((rule, spec))
 
     def owners(self, path: str) -> tuple[str, ...]:
         """Sorted owners of a file (empty when no rule with owners is in effect for it)."""

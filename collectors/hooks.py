@@ -34,6 +34,8 @@ GIT_HOOKS = frozenset({
 #: pre-commit's stage names before version 3.2.
 LEGACY_STAGES = {"commit": "pre-commit", "push": "pre-push", "merge-commit": "pre-merge-commit"}
 COMMAND_LIMIT = 2000
+#: lefthook groups nest jobs; YAML aliases can make a group contain itself.
+MAX_GROUP_DEPTH = 10
 
 
 class HookConfigError(ValueError):
@@ -107,7 +109,9 @@ def parse_lefthook(data: Any, path: str, tools: ToolCatalog) -> HookConfig:
 
 
 def _lefthook_hooks(stage: str, spec: Mapping[str, Any], path: str,
-                    tools: ToolCatalog) -> Iterator[Hook]:
+                    tools: ToolCatalog, depth: int = 0) -> Iterator[Hook]:
+    if depth > MAX_GROUP_DEPTH:
+        raise HookConfigError(f"{path}: '{stage}' groups nested over {MAX_GROUP_DEPTH} deep")
     commands = spec.get("commands") or {}
     scripts = spec.get("scripts") or {}
     jobs = spec.get("jobs") or []
@@ -124,7 +128,7 @@ def _lefthook_hooks(stage: str, spec: Mapping[str, Any], path: str,
             raise HookConfigError(f"{path}: '{stage}' job {index} must be a mapping")
         group = job.get("group")
         if isinstance(group, dict):
-            yield from _lefthook_hooks(stage, group, path, tools)
+            yield from _lefthook_hooks(stage, group, path, tools, depth + 1)
             continue
         run = job.get("run") or job.get("script")
         yield _lefthook_hook(str(job.get("name") or f"jobs[{index}]"), stage, run, tools)

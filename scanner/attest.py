@@ -71,7 +71,9 @@ def load_attestations(data: bytes, *, known_ids: Collection[str], as_of: dt.date
         elif ident in seen:
             problems.append(f"{where}: attested twice")
         seen.add(ident)
-        answer = _ANSWERS.get(entry.get("answer"))
+        given = entry.get("answer")
+        # Only yes/no (or true/false): a list is unhashable, and 1 must not pass for yes.
+        answer = _ANSWERS.get(given) if isinstance(given, str | bool) else None
         if answer is None:
             problems.append(f"{where}: answer must be yes or no")
         for key in ("owner", "evidence"):

@@ -2,8 +2,11 @@
 
 ``yaml.safe_load`` alone does not protect against alias bombs (the expansion happens later,
 when the data is walked) nor against very deep nesting. This loader checks the composed node
-graph before any Python object exists: at most ``MAX_NODES`` nodes after alias expansion and
-at most ``MAX_DEPTH`` levels. It also reads YAML 1.1 booleans (``on``, ``off``, ``yes``,
+graph before any Python object exists: at most ``MAX_NODES`` nodes and ``MAX_CHARS`` scalar
+characters after alias expansion (so a few aliases of one long string cannot turn into
+gigabytes when the data is printed or joined), and at most ``MAX_DEPTH`` levels. Escapes
+that spell a lone UTF-16 surrogate (``"\\ud800"``) are refused: no UTF-8 report could
+hold the resulting string. It also reads YAML 1.1 booleans (``on``, ``off``, ``yes``,
 ``no``) as strings, as GitHub Actions and GitLab CI do, so a workflow's ``on:`` key stays
 ``"on"``. Only ``true``/``false`` are booleans.
 """
@@ -17,7 +20,9 @@ import yaml
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_NODES = 200_000
+MAX_CHARS = 8 * MAX_BYTES
 MAX_DEPTH = 100
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class YamlError(ValueError):
@@ -46,10 +51,20 @@ class _GuardedLoader(yaml.SafeLoader):
     def get_single_node(self) -> Any:
         node = super().get_single_node()
         if node is not None:
-            total = _expanded_size(node)
-            if total > MAX_NODES:
+            nodes, chars = _expanded_size(node)
+            if nodes > MAX_NODES:
                 raise YamlError(f"document expands to over {MAX_NODES:,} nodes through aliases")
+            if chars > MAX_CHARS:
+                raise YamlError(f"document expands to over {MAX_CHARS:,} characters through "
+                                "aliases")
         return node
+
+    def construct_scalar(self, node: yaml.ScalarNode | yaml.MappingNode) -> Any:
+        value = super().construct_scalar(node)
+        if isinstance(value, str) and _SURROGATE.search(value):
+            raise YamlError(f"invalid value at line {node.start_mark.line + 1}: an escape "
+                            "for a lone UTF-16 surrogate (\\ud800-\\udfff)")
+        return value
 
 
 _GuardedLoader.yaml_implicit_resolvers = {
@@ -78,9 +93,10 @@ def _construct_local_tag(loader: _GuardedLoader, _suffix: str, node: yaml.Node) 
 _GuardedLoader.add_multi_constructor("!", _construct_local_tag)
 
 
-def _expanded_size(root: yaml.Node) -> int:
-    """Node count with aliases expanded, computed on the shared graph (memoised, iterative)."""
-    memo: dict[int, int] = {}
+def _expanded_size(root: yaml.Node) -> tuple[int, int]:
+    """Node and scalar-character counts with aliases expanded, computed on the shared graph
+    (memoised, iterative); stops early once a count is over its limit."""
+    memo: dict[int, tuple[int, int]] = {}
     stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
         node, children_done = stack.pop()
@@ -93,11 +109,13 @@ def _expanded_size(root: yaml.Node) -> int:
         elif isinstance(node, yaml.MappingNode):
             children = [part for pair in node.value for part in pair]
         if children_done or not children:
-            memo[key] = 1 + sum(memo.get(id(c), 1) for c in children)
-            if memo[key] > MAX_NODES:
+            own = len(node.value) if isinstance(node, yaml.ScalarNode) else 0
+            sizes = [memo.get(id(c), (1, 0)) for c in children]
+            memo[key] = (1 + sum(n for n, _ in sizes), own + sum(c for _, c in sizes))
+            if memo[key][0] > MAX_NODES or memo[key][1] > MAX_CHARS:
                 return memo[key]
             continue
-        memo[key] = 0  # cycle guard: a node under construction counts as 0
+        memo[key] = (0, 0)  # cycle guard: a node under construction counts as nothing
         stack.append((node, True))
         stack.extend((c, False) for c in children if id(c) not in memo)
     return memo[id(root)]

@@ -185,7 +185,7 @@ def _regex(value: Any, name: str) -> re.Pattern[str]:
     try:
         re.compile(f"(?:{value})")  # rejects global inline flags, which a union cannot hold
         return re.compile(value, FLAGS)
-    except re.error as exc:
+    except (re.error, OverflowError, RecursionError) as exc:  # a{99999999999}, (((...)))
         raise CatalogError(f"{name}: invalid regex: {exc}") from None
 
 

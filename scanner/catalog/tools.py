@@ -207,7 +207,7 @@ def _tool(entry: Any, index: int) -> Tool:
     label = f"tools entry {ident!r}" if isinstance(ident, str) else f"tools entry #{index}"
     if not isinstance(ident, str) or not _ID.match(ident):
         raise CatalogError(f"{label}: 'id' must be lower-case letters, digits, '.', '_', '-'")
-    unknown = sorted(set(entry) - _ENTRY_KEYS)
+    unknown = sorted(map(str, set(entry) - _ENTRY_KEYS))  # keys may mix types
     if unknown:
         raise CatalogError(f"{label}: unknown keys {unknown}")
     name = entry.get("name")
@@ -245,5 +245,5 @@ def _strings(entry: Mapping[str, Any], key: str, label: str) -> tuple[str, ...]:
 def _regex(pattern: str, label: str) -> re.Pattern[str]:
     try:
         return re.compile(pattern)
-    except re.error as exc:
+    except (re.error, OverflowError, RecursionError) as exc:  # a{99999999999}, (((...)))
         raise CatalogError(f"{label}: bad regex {pattern!r}: {exc}") from None

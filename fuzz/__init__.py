@@ -1,0 +1,1 @@
+"""Coverage-guided fuzzers (atheris) of the parsers; see README.md."""
