@@ -119,15 +119,20 @@ def make_evidence(payload: Any, provenance: Provenance, kind: str | None = None)
     return Evidence(id=ident, kind=kind, payload=scrub(payload), provenance=provenance)
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def scrub(value: Any) -> Any:
     """``value`` with :func:`redact` applied to every string in it, however deeply nested.
 
     Payloads quote what repositories say (a CI step's command, a hook's repository URL, an
     agent's allow rule), and a repository may hard-code a token in any of them: every
-    payload is scrubbed once, here, so no collector can forget a field.
+    payload is scrubbed once, here, so no collector can forget a field. Lone surrogates,
+    which no UTF-8 report can hold, become U+FFFD.
     """
     if isinstance(value, str):
-        return redact(value)
+        # A lone surrogate (JSON "\ud800" from an API answer) cannot be written as UTF-8.
+        return redact(_LONE_SURROGATE.sub("\ufffd", value))
     if isinstance(value, tuple):
         return tuple(scrub(v) for v in value)
     if isinstance(value, list):
