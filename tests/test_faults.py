@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 
 from collectors.sources import github_api, gitlab_api
+from collectors.sources.base import TIMEOUT_ENV
 from scanner.cli import main
 from scanner.console import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
 from tests.fixture_repos import scenario_repo
@@ -85,7 +86,7 @@ def environment() -> Iterator[None]:
             patch.delenv(name, raising=False)
         patch.setenv("GITHUB_TOKEN", "tok-owner")
         patch.setenv("GITLAB_TOKEN", "tok-maint")
-        patch.setenv(github_api.TIMEOUT_ENV, "1")
+        patch.setenv(TIMEOUT_ENV, "1")
         yield
 
 
@@ -330,7 +331,7 @@ def test_organisation_level_fault_is_a_clear_error_or_a_partial_report(
 def test_a_bad_timeout_setting_is_an_input_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                  capsys: pytest.CaptureFixture[str],
                                                  target: str, value: str) -> None:
-    monkeypatch.setenv(github_api.TIMEOUT_ENV, value)
+    monkeypatch.setenv(TIMEOUT_ENV, value)
     flag = "--github-url" if target.startswith("github") else "--gitlab-url"
     code = main(["scan", target, flag, "http://127.0.0.1:9", "--cache-dir",
                  str(tmp_path / "cache"), *AS_OF, "-o", str(tmp_path / "report.json")])

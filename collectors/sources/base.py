@@ -9,6 +9,8 @@ collectors.
 
 from __future__ import annotations
 
+import math
+import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -157,3 +159,23 @@ class Job:
 
     repo_id: str
     open: Callable[[], Source]
+
+
+#: Seconds each HTTP request to a platform may take, unless ``AIMS_HTTP_TIMEOUT`` says.
+DEFAULT_TIMEOUT = 30.0
+TIMEOUT_ENV = "AIMS_HTTP_TIMEOUT"
+
+
+def env_timeout() -> float:
+    """The HTTP timeout ``AIMS_HTTP_TIMEOUT`` names (1 to 3600 s), else the default."""
+    text = os.environ.get(TIMEOUT_ENV, "").strip()
+    if not text:
+        return DEFAULT_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not 1 <= seconds <= 3600:
+        raise SourceError(f"{TIMEOUT_ENV} must be a number of seconds from 1 to 3600, "
+                          f"not {text!r}")
+    return seconds

@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -43,7 +42,7 @@ from github.Requester import (
 )
 
 import scanner
-from collectors.sources.base import SourceError
+from collectors.sources.base import env_timeout
 from collectors.sources.etag_cache import CachedResponse, EtagCache, cache_key, token_fingerprint
 from collectors.sources.github_types import ApiError, GraphQLResult, Response
 from scanner.evidence import UnknownReason
@@ -63,9 +62,6 @@ _SECONDARY_WAIT = 60.0
 #: Retries of a request after a connection failure, a timeout or a 5xx answer (and, counted
 #: apart, after a rate limit) before its failure is final.
 MAX_RETRIES = 3
-#: Seconds to wait for the server when no timeout is given and the environment names none.
-DEFAULT_TIMEOUT = 30.0
-TIMEOUT_ENV = "AIMS_HTTP_TIMEOUT"
 _PER_PAGE = 100
 #: 403 messages meaning the feature is not offered on this plan or product at all.
 _UNAVAILABLE = (
@@ -391,21 +387,6 @@ class GitHubApi:
         if prefix and path.startswith(prefix + "/"):
             path = path[len(prefix):]
         return f"{method} {path}" + (f"?{parts.query}" if parts.query else "")
-
-
-def env_timeout() -> float:
-    """The HTTP timeout ``AIMS_HTTP_TIMEOUT`` names (1 to 3600 s), else the default."""
-    text = os.environ.get(TIMEOUT_ENV, "").strip()
-    if not text:
-        return DEFAULT_TIMEOUT
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = math.nan
-    if not 1 <= seconds <= 3600:
-        raise SourceError(f"{TIMEOUT_ENV} must be a number of seconds from 1 to 3600, "
-                          f"not {text!r}")
-    return seconds
 
 
 def _hide_permanent_redirect(response: requests.Response, *_: Any, **__: Any

@@ -21,8 +21,6 @@ plan saves requests by skipping what the role or plan cannot show and by caching
 
 from __future__ import annotations
 
-import math
-import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -34,14 +32,11 @@ import gitlab
 import requests
 
 from collectors.sources.api_types import ApiError, Response
-from collectors.sources.base import SourceError
+from collectors.sources.base import env_timeout
 from scanner.evidence import UnknownReason, redact
 
 #: Retries python-gitlab makes on 429 and transient errors before an answer is final.
 MAX_RETRIES = 4
-#: Seconds to wait for the server when no timeout is given and the environment names none.
-DEFAULT_TIMEOUT = 30.0
-TIMEOUT_ENV = "AIMS_HTTP_TIMEOUT"
 #: Query parameters that only steer paging; left out of the endpoint a report cites.
 _PAGING = frozenset({"page", "per_page"})
 
@@ -196,21 +191,6 @@ class GitLabApi:
             raise self._scrubbed(classify(endpoint, exc)) from None
         return Response(endpoint=endpoint, status=200, data=found, etag=None,
                         not_modified=False), complete
-
-
-def env_timeout() -> float:
-    """The HTTP timeout ``AIMS_HTTP_TIMEOUT`` names (1 to 3600 s), else the default."""
-    text = os.environ.get(TIMEOUT_ENV, "").strip()
-    if not text:
-        return DEFAULT_TIMEOUT
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = math.nan
-    if not 1 <= seconds <= 3600:
-        raise SourceError(f"{TIMEOUT_ENV} must be a number of seconds from 1 to 3600, "
-                          f"not {text!r}")
-    return seconds
 
 
 def endpoint_of(path: str, params: Mapping[str, Any] | None = None) -> str:
