@@ -283,9 +283,11 @@ def scan(target: str, formats: tuple[str, ...], outputs: tuple[Path, ...],
     selection = Selection(include_archived=include_archived, include_forks=include_forks,
                           patterns=repo_globs, shard=shard)
     platform = github is not None or gitlab is not None
+    token = (read_token(token_env, ("GITHUB_TOKEN", "GH_TOKEN"), "GitHub") if github else
+             read_token(token_env, ("GITLAB_TOKEN",), "GitLab") if gitlab else "")
     journal = None
     if platform and resume:
-        key = journal_key(github or gitlab, token_env=token_env, since=since_text,
+        key = journal_key(github or gitlab, token=token, since=since_text,
                           as_of=as_of_text, config=config_path, attestations=attestations,
                           selection=selection, deep=deep, deep_timeout=deep_timeout,
                           catalog=catalog.version)
@@ -297,34 +299,29 @@ def scan(target: str, formats: tuple[str, ...], outputs: tuple[Path, ...],
                    cache_dir=cache_dir or default_cache_dir(), timeout=deep_timeout) as extra:
         report, options = run_scan(target, github, gitlab, extra, journal, catalog=catalog,
                                    as_of=as_of, since=since, attestations=attestations,
-                                   token_env=token_env, cache_dir=cache_dir,
+                                   token=token, cache_dir=cache_dir,
                                    selection=selection, concurrency=concurrency,
                                    max_requests=max_requests, note=note,
                                    show_progress=show_progress, quiet=quiet, verbose=verbose)
     deliver(report, options, delivery, journal, verbose=verbose, quiet=quiet)
 
 
-def journal_key(target: Any, *, token_env: str | None, since: str, as_of: str | None,
+def journal_key(target: Any, *, token: str, since: str, as_of: str | None,
                 config: Path | None, attestations: Path | None, selection: Any,
                 deep: bool | None, deep_timeout: float, catalog: str) -> dict[str, str]:
     """Everything that decides a platform scan's results: a journal is resumed only when
     all of it is the same (the token by fingerprint, files by content)."""
-    import hashlib
-
-    from collectors.sources.github import GitHubTarget
-
-    defaults = (("GITHUB_TOKEN", "GH_TOKEN"), "GitHub") if isinstance(target, GitHubTarget) \
-        else (("GITLAB_TOKEN",), "GitLab")
-    token = read_token(token_env, *defaults)
+    from collectors.sources.etag_cache import token_fingerprint
+    from scanner.engine import file_digest
 
     def digest(path: Path | None) -> str:
         try:
-            return hashlib.sha256(path.read_bytes()).hexdigest() if path else ""
+            return file_digest(path.read_bytes()) if path else ""
         except OSError:
             return "unreadable"  # reported properly when the file is actually read
 
     return {"target": repr(target), "tool": __version__, "catalog": catalog,
-            "token": hashlib.sha256(token.encode()).hexdigest()[:16], "since": since,
+            "token": token_fingerprint(token), "since": since,
             "as_of": as_of or "", "config": digest(config),
             "attestations": digest(attestations), "selection": repr(selection),
             "deep": repr(deep), "deep_timeout": repr(deep_timeout)}
@@ -390,14 +387,13 @@ def deep_scan(wanted: bool, *, explicit: bool, cache_dir: Path, timeout: float
 def run_scan(target: str, github: Any, gitlab: Any, extra: tuple[Any, ...], journal: Any, *,
              catalog: Any,
              as_of: datetime, since: datetime, attestations: Path | None,
-             token_env: str | None, cache_dir: Path | None, selection: Any, concurrency: int,
+             token: str, cache_dir: Path | None, selection: Any, concurrency: int,
              max_requests: int | None, note: Any, show_progress: bool, quiet: bool,
              verbose: int) -> tuple[Any, Any]:
     """Scan the target (local path, GitHub or GitLab); the report and the scan options."""
     if github is not None:
         from scanner.github_scan import GitHubRun, scan_github
 
-        token = read_token(token_env, ("GITHUB_TOKEN", "GH_TOKEN"), "GitHub")
         options = scan_options(catalog, as_of, since, attestations, None)
         run = GitHubRun(target=github, token=token, cache_dir=cache_dir or default_cache_dir(),
                         selection=selection, concurrency=concurrency, extra=extra,
@@ -412,7 +408,6 @@ def run_scan(target: str, github: Any, gitlab: Any, extra: tuple[Any, ...], jour
     if gitlab is not None:
         from scanner.gitlab_scan import GitLabRun, scan_gitlab
 
-        token = read_token(token_env, ("GITLAB_TOKEN",), "GitLab")
         options = scan_options(catalog, as_of, since, attestations, None)
         lab = GitLabRun(target=gitlab, token=token, cache_dir=cache_dir or default_cache_dir(),
                         selection=selection, concurrency=concurrency,
@@ -511,6 +506,7 @@ def plan_delivery(formats: tuple[str, ...], outputs: tuple[Path, ...], out_dir: 
     """What to do with the report, checked before the scan so a mistake costs nothing."""
     from scanner.bundle import BundleError, load_signing_key
     from scanner.gates import GateError, parse_gates
+    from scanner.history import default_history_path
     from scanner.outputs import OutputError, plan_outputs, split_formats
     from scanner.publish import Delivery
 
@@ -532,16 +528,9 @@ def plan_delivery(formats: tuple[str, ...], outputs: tuple[Path, ...], out_dir: 
             fail(f"--sign-key: {exc}")
     return Delivery(outputs=plan, sarif_unknown=sarif_unknown, bundle=bundle,
                     sign_key=sign_key, gates=gates, basis=basis,
-                    history=None if history is None else history_file(history, cache_dir),
+                    history=None if history is None else
+                    (Path(history) if history else default_history_path(cache_dir)),
                     command=command_line())
-
-
-def history_file(given: str, cache_dir: Path) -> Path:
-    """``--history FILE``, or for a bare ``--history`` the file ``aims trend`` reads by default."""
-    if given:
-        return Path(given)
-    named = os.environ.get("AIMS_HISTORY")
-    return Path(named) if named else cache_dir / "history.sqlite"
 
 
 def deliver(report: Any, options: Any, delivery: Any, journal: Any, *, verbose: int,

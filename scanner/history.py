@@ -49,12 +49,14 @@ class HistoryError(Exception):
     """The history file cannot be opened or is not an aims history file."""
 
 
-def default_history_path() -> Path:
-    """``$AIMS_HISTORY``, else ``history.sqlite`` in ``$AIMS_CACHE_DIR`` or the user cache."""
+def default_history_path(cache_dir: Path | None = None) -> Path:
+    """``$AIMS_HISTORY``, else ``history.sqlite`` in ``cache_dir`` (``--cache-dir``),
+    ``$AIMS_CACHE_DIR`` or the user cache: where ``scan --history`` and ``trend`` meet."""
     if os.environ.get("AIMS_HISTORY"):
         return Path(os.environ["AIMS_HISTORY"])
-    cache = os.environ.get("AIMS_CACHE_DIR")
-    return (Path(cache) if cache else default_cache_dir()) / "history.sqlite"
+    cache = cache_dir or (Path(os.environ["AIMS_CACHE_DIR"]) if os.environ.get("AIMS_CACHE_DIR")
+                          else default_cache_dir())
+    return cache / "history.sqlite"
 
 
 class History:
