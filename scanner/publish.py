@@ -134,10 +134,23 @@ def publish(report: Report, options: ScanOptions, delivery: Delivery, *, color: 
                 catalog=catalog_view.as_dict(options.catalog),
                 diff=diff, trend=trend, sarif_unknown=delivery.sarif_unknown,
                 color=color, width=width, detail=detail)
+    done = write_outputs(delivery.outputs, view)
+    written = done.written
+    if delivery.bundle is not None:
+        written = (*written, _bundle(delivery, report_text, document, view.catalog, options))
+    failures = check(summary, delivery.gates, delivery.basis) if summary is not None else ()
+    return dataclasses.replace(done, written=written, gate_failures=failures)
+
+
+def write_outputs(outputs: Sequence[Output], view: View) -> Published:
+    """Every format asked for: text for standard output, files written, formats refused.
+
+    Raises :class:`PublishError` if a file cannot be written.
+    """
     stdout: list[str] = []
     written: list[Path] = []
     refused: list[str] = []
-    for output in delivery.outputs:
+    for output in outputs:
         # A file never gets terminal colours or the terminal's width.
         try:
             text = render(output.format, view if output.path is None
@@ -154,11 +167,7 @@ def publish(report: Report, options: ScanOptions, delivery: Delivery, *, color: 
         except OSError as exc:
             raise PublishError(f"cannot write {output.path}: {exc.strerror or exc}") from None
         written.append(output.path)
-    if delivery.bundle is not None:
-        written.append(_bundle(delivery, report_text, document, view.catalog, options))
-    failures = check(summary, delivery.gates, delivery.basis) if summary is not None else ()
-    return Published(stdout=tuple(stdout), written=tuple(written), refused=tuple(refused),
-                     gate_failures=failures)
+    return Published(stdout=tuple(stdout), written=tuple(written), refused=tuple(refused))
 
 
 def _bundle(delivery: Delivery, report_text: str, document: Mapping[str, Any],

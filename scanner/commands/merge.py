@@ -10,7 +10,6 @@ overlap; 3 the merged report is partial.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import shutil
@@ -23,11 +22,11 @@ import click
 
 from scanner.bundle import BundleError, load_signing_key, write_bundle
 from scanner.catalog import load_catalog
-from scanner.console import EXIT_PARTIAL, command_line, fail, write_atomically
+from scanner.console import EXIT_PARTIAL, EXIT_USAGE, command_line, fail
 from scanner.dsse import KeyFileError, load_public_key
 from scanner.merge import MergeError, merge_bundles, merge_documents, render
 from scanner.outputs import Output, OutputError, plan_outputs, split_formats
-from scanner.report import RenderError, catalog_view, loader
+from scanner.report import catalog_view, loader
 from scanner.report.table import clean
 
 
@@ -126,10 +125,9 @@ def _read_json(path: Path) -> Any:
 
 def _write_outputs(plan: Sequence[Output], document: dict[str, Any], catalog: Any, *,
                    sarif_unknown: bool) -> list[Path]:
-    """Every format asked for, rendered as ``scan`` renders it; the files written."""
+    """Every format asked for, rendered and written as ``scan`` does it; the files written."""
     # publish imports the engine, and with it the rules: only after the CLI's self-check.
-    from scanner.publish import View  # noqa: PLC0415
-    from scanner.publish import render as render_format  # noqa: PLC0415
+    from scanner.publish import PublishError, View, write_outputs  # noqa: PLC0415
 
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     view = View(report=loader.report(document), report_text=render(document),
@@ -137,20 +135,14 @@ def _write_outputs(plan: Sequence[Output], document: dict[str, Any], catalog: An
                 diff=None, trend=(), sarif_unknown=sarif_unknown, color=color,
                 width=min(shutil.get_terminal_size().columns, 120) if color else 80,
                 detail=False)
-    written: list[Path] = []
-    for output in plan:
-        try:
-            # A file never gets terminal colours or the terminal's width.
-            text = render_format(output.format, view if output.path is None
-                          else dataclasses.replace(view, color=False, width=80))
-        except RenderError as exc:
-            fail(f"--format {output.format}: {exc}")
-        if output.path is None:
-            click.echo(text, nl=False)
-            continue
-        try:
-            write_atomically(output.path, text)
-        except OSError as exc:
-            fail(f"cannot write {output.path}: {exc.strerror or exc}")
-        written.append(output.path)
-    return written
+    try:
+        done = write_outputs(plan, view)
+    except PublishError as exc:
+        fail(str(exc))
+    for text in done.stdout:
+        click.echo(text, nl=False)
+    for line in done.refused:
+        click.echo(f"aims: error: {line}", err=True)
+    if done.refused:
+        sys.exit(EXIT_USAGE)
+    return list(done.written)
