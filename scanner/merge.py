@@ -85,11 +85,6 @@ def merge_documents(documents: Sequence[Mapping[str, Any]], *,
     return json_report.as_dict(merged)
 
 
-def render(document: Mapping[str, Any]) -> str:
-    """A merged document as ``aims scan --format json`` writes a report."""
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
 def merge_bundles(paths: Sequence[Path], key: Ed25519PublicKey | None, *,
                   catalog: Catalog | None = None) -> MergedBundle:
     """Verify every shard bundle (the signature too when ``key`` is given), then merge their

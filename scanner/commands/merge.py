@@ -24,9 +24,9 @@ from scanner.bundle import BundleError, load_signing_key, write_bundle
 from scanner.catalog import load_catalog
 from scanner.console import EXIT_PARTIAL, EXIT_USAGE, command_line, fail
 from scanner.dsse import KeyFileError, load_public_key
-from scanner.merge import MergeError, merge_bundles, merge_documents, render
+from scanner.merge import MergeError, merge_bundles, merge_documents
 from scanner.outputs import Output, OutputError, plan_outputs, split_formats
-from scanner.report import catalog_view, loader
+from scanner.report import catalog_view, json_report, loader
 from scanner.report.table import clean
 
 
@@ -95,7 +95,7 @@ def merge(shards: tuple[Path, ...], formats: tuple[str, ...],  # noqa: PLR0917 -
     written = _write_outputs(plan, document, catalog, sarif_unknown=sarif_unknown)
     if bundle_path is not None:
         try:
-            write_bundle(bundle_path, report_text=render(document), document=document,
+            write_bundle(bundle_path, report_text=json_report.dump(document), document=document,
                          catalog_doc=catalog, attestation=attestation, command=command_line(),
                          tool_version=str(document["tool"]["version"]), sign_key=sign_key)
         except BundleError as exc:
@@ -130,7 +130,7 @@ def _write_outputs(plan: Sequence[Output], document: dict[str, Any], catalog: An
     from scanner.publish import PublishError, View, write_outputs  # noqa: PLC0415
 
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    view = View(report=loader.report(document), report_text=render(document),
+    view = View(report=loader.report(document), report_text=json_report.dump(document),
                 document=document, catalog=catalog,
                 diff=None, trend=(), sarif_unknown=sarif_unknown, color=color,
                 width=min(shutil.get_terminal_size().columns, 120) if color else 80,

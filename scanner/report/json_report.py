@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
@@ -113,4 +114,10 @@ def as_dict(report: Report) -> dict[str, Any]:
 
 def render(report: Report) -> str:
     """Sorted, indented JSON with a trailing newline."""
-    return json.dumps(as_dict(report), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return dump(as_dict(report))
+
+
+def dump(document: Mapping[str, Any]) -> str:
+    """A report document as byte-stable text: the one spelling of every JSON report (a
+    merged one included, so that it can equal an unsharded run's byte for byte)."""
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
