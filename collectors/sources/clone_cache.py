@@ -1,11 +1,16 @@
 """A cache of blobless, shallow, bare clones: files and history of platform repositories.
 
-One clone per repository under ``<root>/clones/<repo id>.git``, made with
+One clone per repository under ``<root>/clones/v2/<readable>-<digest>.git``, made with
 ``git clone --bare --filter=blob:none --single-branch --shallow-since=...`` and brought up
 to date with incremental fetches; :class:`~collectors.sources.local.LocalSource` reads it
 afterwards like any local repository. A JSON state file next to each clone records the
 branch, the start of the history it holds and its HEAD, so a repository whose platform
 HEAD has not moved is not fetched at all.
+
+A clone's directory name is never the repository's name: names come from the platform,
+and GitPython expands ``$VAR``, ``%VAR%`` and a leading ``~`` in the paths it opens (and
+warns about them). The name is the repository id reduced to ``[a-z0-9-]`` for people,
+then a SHA-256 digest of the whole id for uniqueness, so it holds nothing to expand.
 
 Blobs arrive on demand: git fetches a missing blob from the ``origin`` promisor remote the
 first time it is read, one round trip per blob. :meth:`CloneCache.prefetch` fetches a list
@@ -20,17 +25,19 @@ each git process, scoped to the platform's URL prefix, and git is forbidden to p
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import threading
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from urllib.parse import quote
 
 import git
 
@@ -47,6 +54,19 @@ _NOTHING_SINCE = ("no commits selected for shallow requests", "error processing 
 
 #: Prefix of the lines of git's stderr worth showing (progress and hints are not).
 _ERROR_PREFIXES = ("fatal:", "error:", "remote:")
+
+#: Folder of the clone layout under ``<root>/clones``. A new layout gets a new folder, so
+#: clones of an older one (v1: ``<host>/<owner>/<name>.git``, percent-encoded names) are
+#: left alone and never opened under names they were not made for.
+LAYOUT = "v2"
+
+#: Characters of the readable part of a clone's name, and its length at most.
+_UNREADABLE = re.compile(r"[^a-z0-9]+")
+_READABLE_LENGTH = 40
+
+#: Hex digits of the SHA-256 digest of the repository id (128 bits: no two ids share one,
+#: even ids chosen to collide).
+_DIGEST_LENGTH = 32
 
 
 class CloneError(Exception):
@@ -86,13 +106,13 @@ class _State:
 
 
 class CloneCache:
-    """Blobless bare clones under ``root/clones``, synced per repository."""
+    """Blobless bare clones under ``root/clones/v2``, synced per repository."""
 
     def __init__(self, root: Path, *, auth: GitAuth | None = None,
                  ca_file: str | None = None) -> None:
-        """Keep clones under ``root/clones``; ``auth`` authenticates every network step;
+        """Keep clones under ``root/clones/v2``; ``auth`` authenticates every network step;
         ``ca_file`` is a CA bundle git trusts (a self-managed instance's own CA)."""
-        self._root = root / "clones"
+        self._root = root / "clones" / LAYOUT
         self._auth = auth
         self._guard = threading.Lock()
         self._locks: dict[Path, threading.Lock] = {}
@@ -109,12 +129,10 @@ class CloneCache:
     # ------------------------------------------------------------------ public
 
     def path_for(self, repo_id: str) -> Path:
-        """The clone directory of ``repo_id`` (each part percent-encoded, no ``..``)."""
-        parts = repo_id.split("/")
-        if any(part in ("", ".", "..") for part in parts):
+        """The clone directory of ``repo_id``: ``<readable>-<digest>.git``, ASCII only."""
+        if any(part in ("", ".", "..") for part in repo_id.split("/")):
             raise CloneError(f"{repo_id!r}: not a usable repository id")
-        safe = [quote(part, safe="") for part in parts]
-        return self._root.joinpath(*safe[:-1], safe[-1] + ".git")
+        return self._root / f"{clone_name(repo_id)}.git"
 
     def sync(self, repo_id: str, url: str, branch: str | None, since: datetime,
              expected_head: str | None) -> SyncResult:
@@ -403,6 +421,16 @@ class CloneCache:
         for secret in self._secrets:
             message = message.replace(secret, "***")
         return CloneError(message)
+
+
+def clone_name(repo_id: str) -> str:
+    """``repo_id`` as ``[a-z0-9-]`` for people, then the SHA-256 of all of it, hex."""
+    # Accents are dropped rather than the letters they sit on: "ünïcödé" reads "unicode".
+    ascii_id = unicodedata.normalize("NFKD", repo_id).encode("ascii", "ignore").decode("ascii")
+    readable = _UNREADABLE.sub("-", ascii_id.lower()).strip("-")[:_READABLE_LENGTH].rstrip("-")
+    # surrogatepass: an id decoded from JSON may hold a lone surrogate, still one id.
+    digest = hashlib.sha256(repo_id.encode("utf-8", "surrogatepass")).hexdigest()
+    return "-".join(filter(None, (readable, digest[:_DIGEST_LENGTH])))
 
 
 def _says_nothing_since(exc: git.GitCommandError) -> bool:
