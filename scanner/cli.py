@@ -330,13 +330,16 @@ def journal_key(target: Any, *, token: str, since: str, as_of: str | None,
 def open_journal(cache_dir: Path, key: dict[str, str], as_of: datetime | None, now: datetime,
                  *, quiet: bool) -> Any:
     """The run's journal; says so when an interrupted run is resumed."""
+    import sqlite3
+
     from scanner.journal import Journal
 
     try:
         journal = Journal.open(cache_dir, key, as_of=as_of, now=now)
-    except OSError as exc:
+    except (OSError, sqlite3.Error) as exc:
         click.echo(f"aims: warning: cannot keep a resume journal under {cache_dir} "
-                   f"({exc.strerror or exc}); a killed scan will start over", err=True)
+                   f"({getattr(exc, 'strerror', None) or exc}); a killed scan will start over",
+                   err=True)
         return None
     done = journal.done()
     if done and not quiet:

@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TextIO
 
 import click
 
@@ -27,13 +28,21 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     sys.exit(code)
 
 
-def write_atomically(path: Path, data: str | bytes) -> None:
-    """Write a file so that a reader never sees it half-written (text as UTF-8)."""
+def write_atomically(path: Path, data: str | bytes | Callable[[TextIO], None]) -> None:
+    """Write a file so that a reader never sees it half-written (text as UTF-8).
+
+    ``data`` may be a function that writes the text piece by piece, for a file too big to
+    hold in memory as one string.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data.encode("utf-8") if isinstance(data, str) else data)
+        if callable(data):
+            with open(handle, "w", encoding="utf-8", newline="") as text:
+                data(text)
+        else:
+            with os.fdopen(handle, "wb") as out:
+                out.write(data.encode("utf-8") if isinstance(data, str) else data)
         # mkstemp makes the file private; a report gets the usual permissions instead.
         os.chmod(temp, 0o666 & ~_umask())
         os.replace(temp, path)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from collectors.base import Collector, Context
 from collectors.registry import LOCAL
@@ -36,13 +36,15 @@ from scanner.evidence import (
     make_gap,
     redact,
 )
+from scanner.journal import Journal
 from scanner.model import (
-    OrgAssessment,
     Outcome,
     RepoAssessment,
+    RepoBrief,
     RepoFailure,
     Report,
     Result,
+    ShardPart,
     Status,
     Visibility,
 )
@@ -61,10 +63,7 @@ from scanner.payloads import (
 TRANSIENT = frozenset({UnknownReason.RATE_LIMITED, UnknownReason.API_ERROR,
                        UnknownReason.BUDGET_SPENT})
 
-if TYPE_CHECKING:
-    from scanner.journal import Journal
-
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 ENGINE = "engine@1"
 
 log = logging.getLogger(__name__)
@@ -92,34 +91,27 @@ def scan(source: Source, options: ScanOptions, *, progress: Progress | None = No
     """Scan one repository and build the report."""
     note = progress or (lambda _msg: None)
     assessment, items = assess(source, options, collectors, note)
-    return _report(options, collectors, [assessment], items)
-
-
-def _report(options: ScanOptions, collectors: Sequence[Collector],
-            assessments: Sequence[RepoAssessment], items: Sequence[Item], *,
-            target: str | None = None, organisation: OrgAssessment | None = None,
-            failures: Sequence[RepoFailure] = (), preflight: Sequence[Visibility] = ()
-            ) -> Report:
-    """The report of one or many repositories; partial when anything could not be read."""
-    partial = bool(failures) or any(a.problems for a in assessments) or any(
-        _truncated(i) for i in items)
     return Report(
         schema_version=SCHEMA_VERSION, tool_version=__version__,
         catalog_version=options.catalog.version, as_of=options.as_of, since=options.since,
-        collectors=tuple(sorted([ENGINE, *(c.label for c in collectors)])),
-        repositories=tuple(assessments), evidence=tuple(sorted(items, key=lambda i: i.id)),
-        partial=partial, target=target, organisation=organisation, failures=tuple(failures),
-        preflight=tuple(preflight))
+        collectors=_labels(collectors), repositories=(assessment,),
+        evidence=tuple(sorted(items, key=lambda i: i.id)),
+        partial=_partial(assessment, items))
+
+
+def _labels(collectors: Sequence[Collector]) -> tuple[str, ...]:
+    return tuple(sorted([ENGINE, *(c.label for c in collectors)]))
+
+
+def _partial(assessment: RepoAssessment, items: Iterable[Item]) -> bool:
+    """Anything about this repository could not be read (or its history was cut short)."""
+    return bool(assessment.problems) or any(_truncated(i) for i in items)
 
 
 def _truncated(item: Item) -> bool:
-    """A history cut short by a shallow clone (typed, or as resumed from a journal)."""
-    if not isinstance(item, Evidence) or item.kind != History.KIND:
-        return False
-    payload = item.payload
-    if isinstance(payload, Mapping):
-        return payload.get("truncated") is True
-    return isinstance(payload, History) and payload.truncated
+    """A history cut short by a shallow clone."""
+    return (isinstance(item, Evidence) and isinstance(item.payload, History)
+            and item.payload.truncated)
 
 
 class Reporter(Protocol):
@@ -137,56 +129,67 @@ class Reporter(Protocol):
 
 def scan_many(target: str, batches: Iterable[Sequence[Job]], options: ScanOptions, *,
               reporter: Reporter, collectors: Sequence[Collector], concurrency: int = 4,
-              preflight: Sequence[Visibility] = (), journal: Journal | None = None) -> Report:
+              preflight: Sequence[Visibility] = (), journal: Journal | None = None,
+              shard: ShardPart | None = None) -> Report:
     """Scan many repositories (an organisation or group) and add the organisation view.
 
     One repository failing never stops the scan: it is recorded as a failure and makes the
     report partial. Batches are read one after the other so that per-batch platform data
-    (fetched ahead in bulk) is released once its repositories are assessed. With a
-    ``journal``, repositories finished by an interrupted run are taken from it and every
-    newly finished one is recorded as soon as it is done.
+    (fetched ahead in bulk) is released once its repositories are assessed. Every finished
+    repository goes to the ``journal`` at once (a temporary one when none is given) and only
+    its brief stays in memory, so memory does not grow with the repositories' evidence; the
+    report reads them back from the journal, which must stay open until it is written. A
+    ``shard`` names the part of the organisation the batches are (``--shard``).
+    Repositories an interrupted run finished are taken from a resumed journal as they are.
     """
-    assessments: list[RepoAssessment] = []
+    store = journal if journal is not None else Journal.temporary(options.as_of)
+    briefs: list[tuple[RepoBrief, bool]] = []
     failures: list[RepoFailure] = []
-    items: list[Item] = []
+    listed: set[str] = set()
 
-    def run(job: Job) -> tuple[RepoAssessment, list[Item]] | RepoFailure:
-        done = journal.load(job.repo_id) if journal is not None else None
+    def run(job: Job) -> tuple[RepoBrief, bool] | RepoFailure:
+        done = store.finished(job.repo_id)
         if done is not None:
             reporter.finished(job.repo_id, "finished by the interrupted run (resumed)")
             return done
         reporter.started(job.repo_id)
         try:
             source = job.open()
-            result = assess(source, options, collectors,
-                            lambda msg: reporter.step(job.repo_id, msg))
+            repo, items = assess(source, options, collectors,
+                                 lambda msg: reporter.step(job.repo_id, msg))
         except SourceError as exc:  # this repository only; the scan goes on
             reason = exc.reason if isinstance(exc, RepoUnavailable) else UnknownReason.UNREADABLE
             failure = RepoFailure(repo=job.repo_id, reason=reason, detail=redact(str(exc)))
+            store.forget(job.repo_id)  # an earlier attempt's result must not stand beside it
             reporter.finished(job.repo_id, f"not scanned: {failure.detail}")
             return failure
-        repo = result[0]
-        if journal is not None and not any(isinstance(i, Gap) and i.reason in TRANSIENT
-                                           for i in result[1]):
-            # Results spoiled by a passing condition are read again by a resumed run.
-            journal.save(job.repo_id, repo, result[1])
+        # Results spoiled by a passing condition are reported, but read again on resuming.
+        transient = any(isinstance(i, Gap) and i.reason in TRANSIENT for i in items)
+        partial = _partial(repo, items)
+        brief = store.save(job.repo_id, repo, items, partial=partial, resumable=not transient)
         reporter.finished(job.repo_id, f"Model D {repo.code}, Model S stage {repo.stage.floor}")
-        return result
+        return brief, partial
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency),
                             thread_name_prefix="aims-repo") as pool:
         for batch in batches:
+            listed.update(job.repo_id for job in batch)
             for outcome in pool.map(run, batch):
                 if isinstance(outcome, RepoFailure):
                     failures.append(outcome)
                 else:
-                    assessments.append(outcome[0])
-                    items.extend(outcome[1])
-    assessments.sort(key=lambda a: a.repo)
+                    briefs.append(outcome)
+    store.keep_only(listed)
+    briefs.sort(key=lambda done: done[0].repo)
     failures.sort(key=lambda f: f.repo)
-    return _report(options, collectors, assessments, items, failures=failures, target=target,
-                   organisation=assess_org(options.catalog, target, assessments, failures),
-                   preflight=preflight)
+    return Report(
+        schema_version=SCHEMA_VERSION, tool_version=__version__,
+        catalog_version=options.catalog.version, as_of=options.as_of, since=options.since,
+        collectors=_labels(collectors), repositories=store.repositories(),
+        evidence=store.evidence(), partial=bool(failures) or any(p for _, p in briefs),
+        target=target, organisation=assess_org(options.catalog, target,
+                                               [b for b, _ in briefs], failures),
+        failures=tuple(failures), preflight=tuple(preflight), shard=shard)
 
 
 def assess(source: Source, options: ScanOptions, collectors: Sequence[Collector],

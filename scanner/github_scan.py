@@ -19,7 +19,7 @@ from collectors.sources.github import GitHubPlan, GitHubTarget, Selection, prefl
 from collectors.sources.github_api import ApiStats, GitHubApi
 from scanner.engine import Progress, Reporter, ScanOptions, scan_many
 from scanner.journal import Journal
-from scanner.model import Report
+from scanner.model import Report, ShardPart
 from scanner.progress import announce
 
 MakeReporter = Callable[[int], Reporter]
@@ -35,9 +35,9 @@ class GitHubRun:
     selection: Selection
     concurrency: int = 4
     extra: tuple[Collector, ...] = ()
+    """Collectors run after the platform's own (the deep code scan)."""
     journal: Journal | None = None
     """Where finished repositories are recorded, so that a killed scan can resume."""
-    """Collectors run after the platform's own (the deep code scan)."""
     max_wait: float = 900.0
 
 
@@ -59,11 +59,17 @@ def scan_github(run: GitHubRun, options: ScanOptions, *, note: Progress,
                            reporter=make_reporter(len(plan.selected)),
                            collectors=(*GITHUB, *run.extra),
                            concurrency=run.concurrency, preflight=visibility,
-                           journal=run.journal)
+                           journal=run.journal, shard=shard_part(run.selection))
     finally:
         api.close()
         cache.close()
     return report, api.stats()
+
+
+def shard_part(selection: Selection) -> ShardPart | None:
+    """The part of the organisation a selection keeps, as its report records it."""
+    shard = selection.shard
+    return None if shard is None else ShardPart(index=shard.index, count=shard.count)
 
 
 def clone_prefix(target: GitHubTarget) -> str:

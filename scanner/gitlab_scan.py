@@ -19,7 +19,7 @@ from collectors.sources.gitlab_api import GitLabApi, GitLabStats
 from collectors.sources.selection import Selection
 from scanner.engine import Progress, ScanOptions, scan_many
 from scanner.evidence import UnknownReason
-from scanner.github_scan import MakeReporter
+from scanner.github_scan import MakeReporter, shard_part
 from scanner.journal import Journal
 from scanner.model import Report
 from scanner.progress import announce
@@ -35,9 +35,9 @@ class GitLabRun:
     selection: Selection
     concurrency: int = 4
     extra: tuple[Collector, ...] = ()
+    """Collectors run after the platform's own (the deep code scan)."""
     journal: Journal | None = None
     """Where finished repositories are recorded, so that a killed scan can resume."""
-    """Collectors run after the platform's own (the deep code scan)."""
     max_requests: int | None = None
     max_wait: float = 900.0
     ca_file: str | None = None
@@ -62,7 +62,7 @@ def scan_gitlab(run: GitLabRun, options: ScanOptions, *, note: Progress,
                            reporter=make_reporter(len(plan.selected)),
                            collectors=(*GITLAB, *run.extra),
                            concurrency=run.concurrency, preflight=visibility,
-                           journal=run.journal)
+                           journal=run.journal, shard=shard_part(run.selection))
     finally:
         api.close()
     unread = [f for f in report.failures if f.reason is UnknownReason.BUDGET_SPENT]

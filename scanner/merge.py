@@ -6,7 +6,8 @@ the same data would have written, byte for byte: repositories, evidence and fail
 joined and sorted as the engine sorts them, the permission preflight is summed over the
 shards, and the organisation view is computed again from all repositories. Only reports of
 the same run can be merged (same target, clock, window, collectors, catalog, schema and
-tool); a repository in two shards is an error, never a silent choice.
+tool), and only all of its shards (each report records which shard it is); a missing
+shard, or a repository in two shards, is an error, never a silent choice.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from scanner.bundle import BundleError
 from scanner.bundle_check import FAILED, check_files, read_bundle
 from scanner.catalog import Catalog, load_catalog
-from scanner.model import Report, Visibility
+from scanner.model import RepoBrief, Report, Visibility
 from scanner.org import assess_org
 from scanner.report import json_report, loader
 
@@ -70,6 +71,7 @@ def merge_documents(documents: Sequence[Mapping[str, Any]], *,
         raise MergeError(f"the shards were decided with catalog {first.catalog_version}, but "
                          f"this aims has catalog {catalog.version}: merge with the aims "
                          "version that scanned them")
+    _check_shards(labels, reports)
     _check_disjoint(labels, reports)
     assert first.target is not None  # _load refuses reports without one
     assessments = sorted((r for report in reports for r in report.repositories),
@@ -79,9 +81,10 @@ def merge_documents(documents: Sequence[Mapping[str, Any]], *,
         first, repositories=tuple(assessments), failures=tuple(failures),
         evidence=tuple(sorted((i for report in reports for i in report.evidence),
                               key=lambda i: i.id)),
-        partial=any(report.partial for report in reports),
+        partial=any(report.partial for report in reports), shard=None,
         preflight=_preflight(labels, reports),
-        organisation=assess_org(catalog, first.target, assessments, failures))
+        organisation=assess_org(catalog, first.target,
+                                [RepoBrief.of(a) for a in assessments], failures))
     return json_report.as_dict(merged)
 
 
@@ -130,6 +133,28 @@ def _check_same_run(first_label: str, first: Mapping[str, Any], label: str,
 
 def _show(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _check_shards(labels: Sequence[str], reports: Sequence[Report]) -> None:
+    """One report of every shard of one split: none missing, none twice, none unsharded."""
+    found: dict[int, str] = {}
+    count = 0
+    for label, report in zip(labels, reports, strict=True):
+        if report.shard is None:
+            raise MergeError(f"{label}: not the report of a shard (scanned without --shard): "
+                             "merge combines the reports of aims scan --shard K/N")
+        part = f"shard {report.shard.index}/{report.shard.count}"
+        if count and report.shard.count != count:
+            raise MergeError(f"{label} is {part}, but {labels[0]} is one of {count} shards: "
+                             "the shards must come from one split")
+        count = report.shard.count
+        if report.shard.index in found:
+            raise MergeError(f"{label} and {found[report.shard.index]} are both {part}")
+        found[report.shard.index] = label
+    missing = [f"{index}/{count}" for index in range(1, count + 1) if index not in found]
+    if missing:
+        raise MergeError(f"shard {', '.join(missing)} missing: {len(found)} of {count} shards "
+                         "would not be the whole organisation")
 
 
 def _check_disjoint(labels: Sequence[str], reports: Sequence[Report]) -> None:

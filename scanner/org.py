@@ -23,7 +23,7 @@ from scanner.model import (
     OrgAnswer,
     OrgAssessment,
     OrgStage,
-    RepoAssessment,
+    RepoBrief,
     RepoFailure,
     Status,
 )
@@ -34,9 +34,10 @@ NAMED = 3
 _FAVOURABLE = {Status.MET: True, Status.UNMET: False, Status.UNKNOWN: None}
 
 
-def assess_org(catalog: Catalog, target: str, assessments: Sequence[RepoAssessment],
+def assess_org(catalog: Catalog, target: str, assessments: Sequence[RepoBrief],
                failures: Sequence[RepoFailure]) -> OrgAssessment:
-    """The organisation's coverage answers, stage, level table and domain spread."""
+    """The organisation's coverage answers, stage, level table and domain spread (from each
+    repository's brief: the organisation view never needs a repository's evidence)."""
     model = catalog.model
     answers = tuple(org_answer(q, assessments) for q in model.questions)
     return OrgAssessment(
@@ -47,7 +48,7 @@ def assess_org(catalog: Catalog, target: str, assessments: Sequence[RepoAssessme
         ai_in_use=sum(a.ai_in_use is True for a in assessments))
 
 
-def org_answer(question: Question, assessments: Sequence[RepoAssessment]) -> OrgAnswer:
+def org_answer(question: Question, assessments: Sequence[RepoBrief]) -> OrgAnswer:
     """One question as the share of repositories answering it favourably."""
     rule = question.org
     favourable: dict[str, bool | None] = {}
@@ -92,12 +93,11 @@ def org_stage(model: MaturityModel, answers: Sequence[OrgAnswer]) -> OrgStage:
                     tallies=tallies, next_steps=(*steps, *aggregate.stage_advice(model, floor)))
 
 
-def _favourable(question: Question, assessment: RepoAssessment) -> bool | None:
+def _favourable(question: Question, assessment: RepoBrief) -> bool | None:
     """The repository's answer: attested answers count by what they hold, stale as unknown."""
-    for answer in assessment.stage.answers:
-        if answer.result.id == question.id:
-            return answer.favourable
-    raise KeyError(f"{assessment.repo} has no answer for {question.id}")
+    if question.id not in assessment.favourable:
+        raise KeyError(f"{assessment.repo} has no answer for {question.id}")
+    return assessment.favourable[question.id]
 
 
 def percent(share: Fraction) -> str:
@@ -150,17 +150,18 @@ def _step(question: Question, answer: OrgAnswer) -> str:
     return "; ".join(parts)
 
 
-def _row(assessment: RepoAssessment) -> LevelRow:
+def _row(assessment: RepoBrief) -> LevelRow:
     return LevelRow(repo=assessment.repo, code=assessment.code,
-                    code_ceiling=assessment.code_ceiling, stage_floor=assessment.stage.floor,
-                    stage_ceiling=assessment.stage.ceiling, ai_in_use=assessment.ai_in_use)
+                    code_ceiling=assessment.code_ceiling, stage_floor=assessment.stage_floor,
+                    stage_ceiling=assessment.stage_ceiling, ai_in_use=assessment.ai_in_use)
 
 
 def _spread(model: MaturityModel,
-            assessments: Sequence[RepoAssessment]) -> tuple[DomainSpread, ...]:
+            assessments: Sequence[RepoBrief]) -> tuple[DomainSpread, ...]:
     spread = []
     for domain in model.domains:
-        floors = [d.floor for a in assessments for d in a.domains if d.id == domain.id]
+        floors = [a.domain_floors[domain.id] for a in assessments
+                  if domain.id in a.domain_floors]
         at = tuple(floors.count(level) for level in range(1, 6))
         spread.append(DomainSpread(id=domain.id, name=domain.name,
                                    repos_at_level=(at[0], at[1], at[2], at[3], at[4])))

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from scanner.bundle import BundleError, write_bundle
 from scanner.console import write_atomically
@@ -74,8 +74,8 @@ class View:
     """Everything a renderer may be given besides the report itself."""
 
     report: Report
-    report_text: str
-    """The JSON report, rendered once."""
+    report_text: str | None
+    """The JSON report, rendered once; None when it is only written to files (streamed)."""
     document: Mapping[str, Any]
     catalog: Mapping[str, Any]
     diff: Any
@@ -89,7 +89,8 @@ class View:
 def render(fmt: str, view: View) -> str:
     """One format's text."""
     if fmt == "json":
-        return view.report_text
+        return view.report_text if view.report_text is not None else json_report.render(
+            view.report)
     if fmt == "table":
         return table.render(view.report, color=view.color, width=view.width, detail=view.detail)
     if fmt == "sarif":
@@ -121,13 +122,18 @@ def _history(path: Path, summary: RunSummary,
 def publish(report: Report, options: ScanOptions, delivery: Delivery, *, color: bool,
             width: int, detail: bool, warn: Callable[[str], None]) -> Published:
     """Render, write, record and gate; raises :class:`PublishError` if a file cannot be written."""
-    report_text = json_report.render(report)
-    # The parsed document is a second copy of a possibly large report: made only when a
-    # format, the bundle, the history or a gate needs it.
-    needed = (delivery.bundle is not None or delivery.history is not None or delivery.gates
-              or any(o.format not in FROM_REPORT for o in delivery.outputs))
-    document = json.loads(report_text) if needed else {}
-    summary = summarize(document) if needed else None
+    # An organisation's report may be too big to hold in memory, let alone twice: its text
+    # and parsed document are made only for what needs them (the bundle, the formats made
+    # from the document, JSON on standard output); a JSON file is written as it is read
+    # back from the scan's journal, and the history and gates need only the levels.
+    documented = (delivery.bundle is not None
+                  or any(o.format not in FROM_REPORT for o in delivery.outputs))
+    as_text = documented or any(o.format == "json" and o.path is None
+                                for o in delivery.outputs)
+    report_text = json_report.render(report) if as_text else None
+    document = json.loads(report_text) if report_text is not None and documented else {}
+    summary = (summarize(document if documented else json_report.document(report))
+               if delivery.history is not None or delivery.gates else None)
     diff, trend = (_history(delivery.history, summary, warn)
                    if delivery.history is not None and summary is not None else (None, ()))
     view = View(report=report, report_text=report_text, document=document,
@@ -136,7 +142,7 @@ def publish(report: Report, options: ScanOptions, delivery: Delivery, *, color: 
                 color=color, width=width, detail=detail)
     done = write_outputs(delivery.outputs, view)
     written = done.written
-    if delivery.bundle is not None:
+    if delivery.bundle is not None and report_text is not None:
         written = (*written, _bundle(delivery, report_text, document, view.catalog, options))
     failures = check(summary, delivery.gates, delivery.basis) if summary is not None else ()
     return dataclasses.replace(done, written=written, gate_failures=failures)
@@ -151,6 +157,10 @@ def write_outputs(outputs: Sequence[Output], view: View) -> Published:
     written: list[Path] = []
     refused: list[str] = []
     for output in outputs:
+        if output.format == "json" and output.path is not None and view.report_text is None:
+            _write(output.path, lambda out: json_report.write(view.report, out))
+            written.append(output.path)
+            continue
         # A file never gets terminal colours or the terminal's width.
         try:
             text = render(output.format, view if output.path is None
@@ -162,12 +172,16 @@ def write_outputs(outputs: Sequence[Output], view: View) -> Published:
         if output.path is None:
             stdout.append(text)
             continue
-        try:
-            write_atomically(output.path, text)
-        except OSError as exc:
-            raise PublishError(f"cannot write {output.path}: {exc.strerror or exc}") from None
+        _write(output.path, text)
         written.append(output.path)
     return Published(stdout=tuple(stdout), written=tuple(written), refused=tuple(refused))
+
+
+def _write(path: Path, data: str | Callable[[TextIO], None]) -> None:
+    try:
+        write_atomically(path, data)
+    except OSError as exc:
+        raise PublishError(f"cannot write {path}: {exc.strerror or exc}") from None
 
 
 def _bundle(delivery: Delivery, report_text: str, document: Mapping[str, Any],

@@ -132,7 +132,7 @@ def test_bundle_holds_report_evidence_catalog_attestation_run_and_manifest(
         assert json.loads(files[f"evidence/{item['id']}.json"]) == item
     run = json.loads(files["run.json"])
     assert run == {"bundle_format": 1, "tool": {"name": "aims", "version": "0.1.0"},
-                   "catalog_version": document["catalog_version"], "schema_version": "1.3",
+                   "catalog_version": document["catalog_version"], "schema_version": "1.4",
                    "target": "local:mid-maturity", "as_of": "2026-11-01T00:00:00Z",
                    "attestation": "attestations.yaml",
                    "command": ["aims", "scan", ".", "--bundle", "b"]}
@@ -152,7 +152,7 @@ def test_statement_summarises_the_scan(signed_dir: Path) -> None:
     assert statement["predicateType"] == bundle.PREDICATE_TYPE
     assert statement["predicate"] == {
         "tool": {"name": "aims", "version": "0.1.0"}, "catalogVersion": "2026.11.2",
-        "schemaVersion": "1.3", "target": "local:mid-maturity",
+        "schemaVersion": "1.4", "target": "local:mid-maturity",
         "assessedAt": "2026-11-01T00:00:00Z", "partial": False, "organisation": None,
         "failures": [],
         "repositories": [{"repo": "local:mid-maturity", "code": "2-2-1-3",

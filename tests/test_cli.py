@@ -44,7 +44,7 @@ def test_output_file_and_summary_line(repo: RepoBuilder, tmp_path: Path,
     small_repo(repo)
     target = tmp_path / "out" / "report.json"
     assert main(["scan", str(repo.path), *AS_OF, "-o", str(target)]) == EXIT_OK
-    assert json.loads(target.read_text())["schema_version"] == "1.3"
+    assert json.loads(target.read_text())["schema_version"] == "1.4"
     assert f"report written to {target}" in capsys.readouterr().err
 
 

@@ -267,9 +267,9 @@ def test_diff_of_different_targets_warns(tmp_path: Path) -> None:
     (b"\xff\xfe", "{path} is not a JSON report: it is not UTF-8 text"),
     (b"[1, 2]", "{path} is not an aims report (no schema_version)"),
     (b'{"repositories": []}', "{path} is not an aims report (no schema_version)"),
-    (b'{"schema_version": "1.3", "repositories": []}',
+    (b'{"schema_version": "1.4", "repositories": []}',
      "{path} is not a complete aims report (KeyError: 'as_of')"),
-    (b'{"schema_version": "1.3", "repositories": [3]}',
+    (b'{"schema_version": "1.4", "repositories": [3]}',
      "{path} is not a complete aims report (TypeError: "),
 ])
 def test_diff_refuses_what_is_not_a_report(tmp_path: Path, content: bytes | None,

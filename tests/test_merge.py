@@ -12,6 +12,7 @@ the same way.
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -36,7 +37,7 @@ from scanner.dsse import load_public_key
 from scanner.engine import ScanOptions
 from scanner.gitlab_scan import GitLabRun, scan_gitlab
 from scanner.merge import MergeError, merge_bundles, merge_documents
-from scanner.model import Report, Visibility
+from scanner.model import Report, ShardPart, Visibility
 from scanner.outputs import FILE_NAMES, FORMATS
 from scanner.progress import LineReporter
 from scanner.report import catalog_view, json_report, loader
@@ -357,15 +358,44 @@ def test_reports_of_other_runs_are_refused(shards: Shards,
     assert message in str(raised.value)
 
 
-def test_overlapping_shards_are_refused(shards: Shards) -> None:
-    documents = _documents([*shards.reports, shards.reports[1]])
-    with pytest.raises(MergeError, match=r"/acme/empty is in both s2 and s5: shards "
-                                         "must not overlap"):
-        merge_documents(documents, names=["s1", "s2", "s3", "s4", "s5"])
+@pytest.mark.parametrize(("parts", "message"), [
+    ([["local:api", "local:web"], ["local:web"]],
+     "local:web is in both shard 1 and shard 2: shards must not overlap"),
     # A repository that could not be scanned counts as well.
-    failed_only = {**_documents(shards.reports[3:])[0], "repositories": [], "evidence": []}
-    with pytest.raises(MergeError, match="/acme/gone is in both shard 1 and shard 2"):
-        merge_documents([*_documents(shards.reports[3:]), failed_only])
+    ([["local:zz-gone"], ["local:api", "local:zz-gone"]], "local:zz-gone is in both"),
+])
+def test_overlapping_shards_are_refused(org_report: Report, catalog: Catalog,
+                                        parts: list[list[str]], message: str) -> None:
+    with pytest.raises(MergeError, match=message):
+        merge_documents(_split(org_report, parts), catalog=catalog)
+
+
+def _shard(document: dict[str, Any], index: int, count: int) -> dict[str, Any]:
+    return {**document, "shard": {"index": index, "count": count}}
+
+
+@pytest.mark.parametrize(("pick", "message"), [
+    (lambda d: d[:3], "shard 4/4 missing: 3 of 4 shards would not be the whole organisation"),
+    (lambda d: [d[0], d[3]], "shard 2/4, 3/4 missing"),
+    (lambda d: [*d, d[1]], "s5 and s2 are both shard 2/4"),
+    (lambda d: [*d[:3], _shard(d[3], 4, 5)],
+     "s4 is shard 4/5, but s1 is one of 4 shards: the shards must come from one split"),
+    (lambda d: [*d[:3], {**d[3], "shard": None}],
+     "s4: not the report of a shard (scanned without --shard)"),
+])
+def test_every_shard_of_one_split_is_needed(
+        shards: Shards, pick: Callable[[list[dict[str, Any]]], list[dict[str, Any]]],
+        message: str) -> None:
+    documents = pick(_documents(shards.reports))
+    with pytest.raises(MergeError, match=re.escape(message)):
+        merge_documents(documents, names=[f"s{n}" for n in range(1, len(documents) + 1)])
+
+
+def test_shard_reports_say_which_shard_they_are(shards: Shards,
+                                                whole: dict[str, Path]) -> None:
+    parts = [json.loads(path.read_text())["shard"] for path in shards.reports]
+    assert parts == [{"index": n, "count": 4} for n in range(1, 5)]
+    assert json.loads(whole["report"].read_text())["shard"] is None
 
 
 def test_preflight_of_another_token_is_refused(shards: Shards) -> None:
@@ -382,13 +412,16 @@ def test_catalog_of_another_version_is_refused(shards: Shards, catalog: Catalog)
         merge_documents(_documents(shards.reports), catalog=replace(catalog, version="0.0"))
 
 
-def test_partial_is_any_shards_partial(shards: Shards, tmp_path: Path) -> None:
-    complete = shards.reports[1:3]
-    assert merge_documents(_documents(complete))["partial"] is False
-    code, out, err = _merge(*complete, "--format", "json")
-    assert code == EXIT_OK, err
-    assert json.loads(out)["organisation"]["failed"] == 0
-    code, out, _err = _merge(*complete, shards.reports[3], "--format", "json")
+def test_partial_is_any_shards_partial(shards: Shards) -> None:
+    documents = _documents(shards.reports)
+    partial = [d["partial"] for d in documents]
+    assert True in partial and False in partial  # the fixture has both kinds of shard
+    assert merge_documents(documents)["partial"] is True
+    for document in documents:
+        document["partial"] = False
+        document["failures"] = []
+    assert merge_documents(documents)["partial"] is False
+    code, out, _err = _merge(*shards.reports, "--format", "json")
     assert code == EXIT_PARTIAL
     assert json.loads(out)["partial"] is True
     assert json.loads(out)["organisation"]["failed"] == 1
@@ -438,7 +471,7 @@ def _copy_tree(source: Path, target: Path) -> None:
 def _split(report: Report, parts: Sequence[Sequence[str]]) -> list[dict[str, Any]]:
     """The report cut into shards holding these repositories (scanned or failed) each."""
     documents = []
-    for part in parts:
+    for index, part in enumerate(parts, start=1):
         repos = tuple(r for r in report.repositories if r.repo in part)
         failures = tuple(f for f in report.failures if f.repo in part)
         preflight = tuple(Visibility(evidence=v.evidence, needs=v.needs,
@@ -446,7 +479,7 @@ def _split(report: Report, parts: Sequence[Sequence[str]]) -> list[dict[str, Any
                                      total=len(repos)) for v in report.preflight)
         shard = replace(report, repositories=repos, failures=failures, preflight=preflight,
                         evidence=tuple(i for i in report.evidence if i.provenance.repo in part),
-                        partial=bool(failures))
+                        partial=bool(failures), shard=ShardPart(index=index, count=len(parts)))
         documents.append(json_report.as_dict(shard))
     return documents
 
@@ -511,7 +544,7 @@ def _broken(path: str, value: Any) -> dict[str, Any]:
     (_broken("partial", 0), "partial: expected true or false, found 0"),
     (_broken("repositories", {}), "repositories: expected a list, found {}"),
     (_broken("window.until", "2026-11-02T00:00:00Z"),
-     "window: not in the form this aims writes (schema '1.3')"),
+     "window: not in the form this aims writes (schema '1.4')"),
     (_broken("schema_version", "2.0") | {"added": 1},
      "added: a field this aims does not know (schema '2.0')"),
 ])

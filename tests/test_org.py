@@ -15,7 +15,7 @@ from scanner import aggregate
 from scanner.catalog import Catalog, CatalogError, read_packaged
 from scanner.catalog.model import load_model
 from scanner.evidence import UnknownReason
-from scanner.model import RepoAssessment, RepoFailure, Result, Status
+from scanner.model import RepoAssessment, RepoBrief, RepoFailure, Result, Status
 from scanner.org import assess_org, org_answer, percent
 from scanner.payloads import AttestationRecord
 
@@ -37,22 +37,23 @@ def result(ident: str, status: Status, *, attested: bool | None = None,
 
 
 def assessment(catalog: Catalog, repo: str, answers: Mapping[str, Status | Result] | None = None,
-               *, ai: bool | None = True, default: Status = M) -> RepoAssessment:
-    """A repository with every id at ``default`` except the ``answers`` given."""
+               *, ai: bool | None = True, default: Status = M) -> RepoBrief:
+    """A repository with every id at ``default`` except the ``answers`` given, as the
+    organisation view sees it."""
     results = {}
     for ident in catalog.model.ids():
         given = (answers or {}).get(ident, default)
         results[ident] = given if isinstance(given, Result) else result(ident, given)
     domains = aggregate.domain_scores(catalog.model, results)
-    return RepoAssessment(
+    return RepoBrief.of(RepoAssessment(
         repo=repo, path=f"/src/{repo}", origin=None, head=None, branch="main",
         ai_in_use=ai, ai_in_use_basis="test", code=aggregate.floor_code(domains),
         code_ceiling=aggregate.floor_code(domains, ceiling=True), domains=domains,
         stage=aggregate.stage_placement(catalog.model, results), next_steps=(), problems=(),
-        notes=())
+        notes=()))
 
 
-def fleet(catalog: Catalog, question: str, statuses: str, **common: Any) -> list[RepoAssessment]:
+def fleet(catalog: Catalog, question: str, statuses: str, **common: Any) -> list[RepoBrief]:
     """One repository per letter of ``statuses`` (m/u/x) answering ``question`` so."""
     by_letter = {"m": M, "u": U, "x": X}
     return [assessment(catalog, f"acme/r{n:02}", {question: by_letter[s]}, **common)
@@ -184,7 +185,7 @@ def test_nothing_scanned_is_unknown_everywhere(catalog: Catalog) -> None:
     assert org.spread[0].repos_at_level == (0, 0, 0, 0, 0)
 
 
-def _stages(catalog: Catalog, repos: list[RepoAssessment]) -> tuple[int, int]:
+def _stages(catalog: Catalog, repos: list[RepoBrief]) -> tuple[int, int]:
     stage = assess_org(catalog, "github:acme", repos, []).stage
     return stage.floor, stage.ceiling
 

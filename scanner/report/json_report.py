@@ -10,11 +10,12 @@ a local scan has them null or empty.
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, TextIO
 
 from scanner.evidence import Evidence, Gap
 from scanner.model import Answer, DomainScore, RepoAssessment, Report, Result
@@ -93,8 +94,9 @@ def item_dict(item: Evidence[object] | Gap) -> dict[str, Any]:
     return {**common, "payload": _jsonable(item.payload)}
 
 
-def as_dict(report: Report) -> dict[str, Any]:
-    """The report as the JSON document described by ``schema/report.schema.json``."""
+def document(report: Report) -> dict[str, Any]:
+    """The report document with its two long lists (repositories, evidence) as generators,
+    each to be read once: for a pass over an organisation's report that must not hold it."""
     return {
         "schema_version": report.schema_version,
         "tool": {"name": TOOL_NAME, "version": report.tool_version},
@@ -103,21 +105,65 @@ def as_dict(report: Report) -> dict[str, Any]:
         "window": {"since": stamp(report.since), "until": stamp(report.as_of)},
         "collectors": list(report.collectors),
         "partial": report.partial,
-        "repositories": [repository_dict(r) for r in report.repositories],
-        "evidence": [item_dict(i) for i in report.evidence],
+        "repositories": (repository_dict(r) for r in report.repositories),
+        "evidence": (item_dict(i) for i in report.evidence),
         "target": report.target,
         "organisation": _jsonable(report.organisation),
         "failures": _jsonable(sorted(report.failures, key=lambda f: f.repo)),
         "preflight": _jsonable(sorted(report.preflight, key=lambda v: (v.evidence, v.needs))),
+        "shard": _jsonable(report.shard),
     }
+
+
+def as_dict(report: Report) -> dict[str, Any]:
+    """The report as the JSON document described by ``schema/report.schema.json``."""
+    return {key: list(value) if isinstance(value, Iterator) else value
+            for key, value in document(report).items()}
 
 
 def render(report: Report) -> str:
     """Sorted, indented JSON with a trailing newline."""
-    return dump(as_dict(report))
+    buffer = io.StringIO()
+    write(report, buffer)
+    return buffer.getvalue()
+
+
+def write(report: Report, out: TextIO) -> None:
+    """Write the report as :func:`render` spells it, one repository and one evidence item at
+    a time, so an organisation's report never has to be in memory as a whole."""
+    fields = document(report)
+    out.write("{\n")
+    for position, key in enumerate(sorted(fields)):
+        out.write(",\n" if position else "")
+        out.write(f"  {json.dumps(key)}: ")
+        value = fields[key]
+        if isinstance(value, Iterator):
+            _write_list(value, out)
+        else:
+            out.write(_nested(value, "  "))
+    out.write("\n}\n")
+
+
+def _write_list(entries: Iterator[Any], out: TextIO) -> None:
+    """A top-level list as ``json.dumps(indent=2)`` would spell it inside the document."""
+    first = True
+    for entry in entries:
+        out.write("[\n    " if first else ",\n    ")
+        out.write(_nested(entry, "    "))
+        first = False
+    out.write("[]" if first else "\n  ]")
+
+
+def _nested(value: Any, indent: str) -> str:
+    # JSON escapes every newline inside strings, so each raw newline starts a new line.
+    return _text(value).replace("\n", "\n" + indent)
+
+
+def _text(value: Any) -> str:
+    return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
 
 
 def dump(document: Mapping[str, Any]) -> str:
     """A report document as byte-stable text: the one spelling of every JSON report (a
     merged one included, so that it can equal an unsharded run's byte for byte)."""
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return _text(document) + "\n"

@@ -28,6 +28,7 @@ from scanner.model import (
     RepoFailure,
     Report,
     Result,
+    ShardPart,
     StagePlacement,
     StageTally,
     Status,
@@ -307,6 +308,10 @@ def organisation(data: Json) -> OrgAssessment:
 # The whole report
 
 
+def _shard(data: Json) -> ShardPart:
+    return ShardPart(index=_int(data, "index"), count=_int(data, "count"))
+
+
 def report(document: Any) -> Report:
     """The report a JSON document describes; LoadError unless it is one this aims writes
     exactly so (same fields, same shapes), so nothing in it is dropped unnoticed."""
@@ -323,7 +328,8 @@ def report(document: Any) -> Report:
         evidence=_each(data, "evidence", item), target=_opt_str(data, "target"),
         organisation=_optional(data, "organisation", organisation),
         failures=_each(data, "failures", repo_failure),
-        preflight=_each(data, "preflight", visibility))
+        preflight=_each(data, "preflight", visibility),
+        shard=_optional(data, "shard", _shard))
     _check_faithful(data, json_report.as_dict(loaded))
     return loaded
 

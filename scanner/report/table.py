@@ -16,11 +16,12 @@ from __future__ import annotations
 import io
 import re
 import textwrap
+from collections.abc import Mapping
 
 from rich.console import Console
 from rich.text import Text
 
-from scanner.evidence import Gap
+from scanner.evidence import READ_FAILURES, Gap
 from scanner.model import (
     DomainScore,
     OrgAssessment,
@@ -131,7 +132,8 @@ def _stage(out: Writer, stage: StagePlacement, detail: bool) -> None:
                 out.result(answer.result, answer.text, indent=3, tail=f" → {answer.answer}")
 
 
-def _repository(out: Writer, report: Report, repo: RepoAssessment, detail: bool) -> None:
+def _repository(out: Writer, report: Report, repo: RepoAssessment, gaps: Mapping[str, Gap],
+                detail: bool) -> None:
     head = repo.head[:12] if repo.head else "no commits"
     branch = f" ({clean(repo.branch)})" if repo.branch else ""
     out.line(f"{clean(repo.repo)} at {head}{branch}", style="bold")
@@ -147,7 +149,6 @@ def _repository(out: Writer, report: Report, repo: RepoAssessment, detail: bool)
     out.blank()
     _stage(out, repo.stage, detail)
     _steps(out, "Next steps:", repo.next_steps, detail)
-    gaps = {i.id: i for i in report.evidence if isinstance(i, Gap)}
     if repo.problems:
         out.blank()
         out.line("Could not be read:", style="bold red")
@@ -253,8 +254,12 @@ def render(report: Report, *, color: bool = False, width: int = 80, detail: bool
         if not detail:
             out.line("Per-repository detail: run with --verbose, or see the JSON report.",
                      style="dim")
+    # One pass over the evidence, however many repositories are shown: the problems they
+    # name are read failures, so only those gaps are kept.
+    gaps = ({i.id: i for i in report.evidence
+             if isinstance(i, Gap) and i.reason in READ_FAILURES} if repositories else {})
     for repo in repositories:
-        _repository(out, report, repo, detail)
+        _repository(out, report, repo, gaps, detail)
         out.blank()
     legend = "✓ met  ✗ unmet  ? unknown  A attested"
     if report.partial:

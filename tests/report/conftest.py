@@ -11,7 +11,7 @@ from collectors.sources.local import LocalSource
 from scanner.catalog import Catalog
 from scanner.engine import SCHEMA_VERSION, ScanOptions, assess
 from scanner.evidence import UnknownReason
-from scanner.model import RepoAssessment, RepoFailure, Report, Visibility
+from scanner.model import RepoAssessment, RepoBrief, RepoFailure, Report, Visibility
 from scanner.org import assess_org
 from tests.conftest import AS_OF
 from tests.fixture_repos import build_scenario
@@ -47,7 +47,9 @@ def org_report(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog) -> Re
         schema_version=SCHEMA_VERSION, tool_version="0.0.0", catalog_version=catalog.version,
         as_of=AS_OF, since=options.since, collectors=("engine@1",), repositories=tuple(repos),
         evidence=tuple(sorted(items, key=lambda i: i.id)), partial=True,
-        target="github:acme", organisation=assess_org(catalog, "github:acme", repos, failures),
+        target="github:acme",
+        organisation=assess_org(catalog, "github:acme", [RepoBrief.of(r) for r in repos],
+                                failures),
         failures=failures, preflight=preflight)
 
 

@@ -26,7 +26,7 @@ def test_org_json_follows_the_schema_and_is_sorted(org_report: Report) -> None:
     jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text())).validate(document)
     org = document["organisation"]
     assert (document["schema_version"], document["target"], org["scanned"], org["failed"]) == (
-        "1.3", "github:acme", 3, 2)
+        "1.4", "github:acme", 3, 2)
     assert [f["repo"] for f in document["failures"]] == ["local:aa-refused", "local:zz-gone"]
     assert [v["evidence"] for v in document["preflight"]] == ["classic branch protection",
                                                               "rulesets"]
