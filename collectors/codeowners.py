@@ -3,11 +3,12 @@
 GitHub and GitLab syntax are both read: comments (``#``, ``\\#`` for a literal), GitLab
 sections (``[Name]``, ``^[Optional]``, ``[Name][2]``, with default owners), owners as
 ``@user``, ``@org/team``, ``@@role`` or e-mail, and entries without owners (GitHub's way to
-un-own a path). Patterns follow gitignore rules as ``pathspec`` implements them, except
-what CODEOWNERS leaves out (``!`` negation, ``[ ]`` ranges: such lines are reported in
-``errors`` and skipped) and that a wildcard in the last segment (``docs/*``) matches files
-only, not whole directories. The last matching rule wins; in GitLab files that holds per
-section and a file is owned when any section's last match names owners.
+un-own a path). Patterns follow gitignore rules as ``pathspec`` implements them, matched in
+linear time by :mod:`collectors.globmatch`, except what CODEOWNERS leaves out (``!``
+negation, ``[ ]`` ranges: such lines are reported in ``errors`` and skipped) and that a
+wildcard in the last segment (``docs/*``) matches files only, not whole directories. The
+last matching rule wins; in GitLab files that holds per section and a file is owned when
+any section's last match names owners.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from collectors.base import Collector, Context
+from collectors.globmatch import Glob, compile_glob
 from collectors.sources.base import Unreadable
-from scanner.catalog.files import FileCatalog, compile_patterns
+from scanner.catalog.files import FileCatalog
 from scanner.evidence import Item
 from scanner.payloads import CodeOwners, OwnerRule, SensitivePath
 
@@ -36,11 +37,8 @@ _COMMENT = re.compile(r"(?:^|(?<=\s))(?<!\\)#.*$")
 #: Fields are separated by whitespace that is not escaped (``path\ with\ spaces``).
 _FIELDS = re.compile(r"(?<!\\)\s+")
 _OWNER = re.compile(r"^(?:@@?[A-Za-z0-9][\w.-]*(?:/[\w.-]+)*|[^@\s]+@[^@\s]+\.[^@\s]+)$")
-_RANGE = re.compile(r"(?<!\\)\[")
-#: Three or more ``*`` in a row: regular asterisks (gitignore(5)) that match what one does.
-#: pathspec makes each one ``[^/]*``, and a run of them backtracks in time polynomial in the
-#: run's length: a 108-byte CODEOWNERS file with one stalled a scan for 15 seconds.
-_STAR_RUN = re.compile(r"\*{3,}")
+#: A ``[`` that no backslash escapes (``\\[`` is an escaped backslash, then a range).
+_RANGE = re.compile(r"^(?:[^\\\[]|\\.)*\[", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +70,8 @@ def parse_codeowners(text: str) -> Parsed:
             continue
         pattern, *owner_fields = _FIELDS.split(line)
         if len(pattern) > MAX_PATTERN:
-            # pathspec compiles patterns in worse than linear time: a hostile line could
-            # stall the scan, and no real CODEOWNERS pattern is this long.
+            # No real CODEOWNERS pattern is this long, and every rule is tried on every
+            # sensitive file: a hostile line should not multiply the scan's work.
             errors.append(f"line {number}: pattern longer than {MAX_PATTERN:,} characters")
             continue
         if pattern.startswith("!"):
@@ -84,7 +82,7 @@ def parse_codeowners(text: str) -> Parsed:
                           "CODEOWNERS")
             continue
         try:
-            compile_patterns([pattern])
+            compile_glob(pattern)
         except ValueError as exc:
             errors.append(f"line {number}: invalid pattern {pattern!r}: {exc}")
             continue
@@ -108,36 +106,41 @@ class OwnerMatcher:
     """Answers "who owns this path" for a set of rules (last match wins, per section)."""
 
     def __init__(self, rules: Iterable[OwnerRule]) -> None:
-        self._sections: dict[str | None, list[tuple[OwnerRule, Any]]] = {}
+        self._sections: dict[str | None, list[tuple[OwnerRule, Glob, bool]]] = {}
         for rule in rules:
             # GitLab section names are case-insensitive; same-named sections combine.
             key = rule.section.lower() if rule.section is not None else None
-            spec = compile_patterns([_STAR_RUN.sub("*", rule.pattern)])
-            self._sections.setdefault(key, []).append((rule, spec))
+            self._sections.setdefault(key, []).append(
+                (rule, compile_glob(rule.pattern), _files_only(rule.pattern)))
 
     def owners(self, path: str) -> tuple[str, ...]:
         """Sorted owners of a file (empty when no rule with owners is in effect for it)."""
+        parts = path.split("/")
         found: set[str] = set()
         for compiled in self._sections.values():
-            for rule, spec in reversed(compiled):
-                if _matches(rule.pattern, spec, path):
+            for rule, glob, files_only in reversed(compiled):
+                if _matches(glob, files_only, parts):
                     found.update(rule.owners)
                     break
         return tuple(sorted(found))
 
 
-def _matches(pattern: str, spec: Any, path: str) -> bool:
-    """Gitignore matching, except that an anchored wildcard last segment matches files only."""
-    if not spec.match_file(path):
-        return False
+def _files_only(pattern: str) -> bool:
+    """Whether the pattern is anchored and its last segment a wildcard (``docs/*``)."""
     last = pattern.rstrip("/").rsplit("/", 1)[-1]
-    if "/" in pattern.rstrip("/") and last != "**" and ("*" in last or "?" in last):
-        # ``docs/*`` owns ``docs/a.md`` but not ``docs/sub/b.md`` (GitHub's documented
-        # CODEOWNERS behaviour), where gitignore would take in the whole ``docs/sub/``.
-        parts = path.split("/")
-        return not any(spec.match_file("/".join(parts[:depth]) + "/")
-                       for depth in range(1, len(parts)))
-    return True
+    return "/" in pattern.rstrip("/") and last != "**" and ("*" in last or "?" in last)
+
+
+def _matches(glob: Glob, files_only: bool, parts: list[str]) -> bool:
+    """Gitignore matching, except that an anchored wildcard last segment matches files only."""
+    if not files_only:
+        return glob.match(parts)
+    # ``docs/*`` owns ``docs/a.md`` but not ``docs/sub/b.md`` (GitHub's documented
+    # CODEOWNERS behaviour), where gitignore would take in the whole ``docs/sub/``: the file
+    # itself must match, and no directory above it. A directory matches when the pattern's
+    # segments match all or a leading part of its path, so the full path must be the only
+    # match; a pattern ending in ``/`` matches only below a directory that matches.
+    return not glob.below and glob.depths(parts) == [len(parts)]
 
 
 def sensitive_coverage(paths: Iterable[str], catalog: FileCatalog,

@@ -46,6 +46,9 @@ FILES = load_files(read_packaged("files.yaml"))
       "line 2: character ranges ([ ]) are not supported in CODEOWNERS",
       "line 3: invalid owner 'not-an-owner'",
       "line 4: invalid pattern '\\\\': Invalid git pattern: '\\\\'"]),
+    # a backslash escapes a backslash, so the [ after it opens a range; \[ is literal
+    ("x\\\\[ab].md @a\n\\[literal].md @b\n", [(2, "\\[literal].md", ("@b",), None)],
+     ["line 1: character ranges ([ ]) are not supported in CODEOWNERS"]),
 ])
 def test_parse(text: str, rules: list[tuple[int, str, tuple[str, ...], str | None]],
                errors: list[str]) -> None:
@@ -191,3 +194,15 @@ def test_an_absurdly_long_pattern_is_a_line_error_not_a_stall() -> None:
     parsed = parse_codeowners('"' * 1_000_000 + " @a\nsrc/ @b\n")
     assert parsed.errors == ("line 1: pattern longer than 1,000 characters",)
     assert [r.pattern for r in parsed.rules] == ["src/"]
+
+
+def test_patterns_with_many_wildcards_match_long_paths() -> None:
+    """Each such path once took 20 s: pathspec's regex backtracked over the separate stars."""
+    matcher = OwnerMatcher(parse_codeowners(
+        "* @acme/all\n*a*a*a*a*b @acme/b\na*a*a*a*a*a*c @acme/c\n"
+        "**/a/**/a/**/a/**/a/**/z @acme/z\n").rules)
+    owners_by_ending = {"b": ("@acme/b",), "c": ("@acme/c",), "x": ("@acme/all",)}
+    paths = [f"src/auth/{'a' * 246}{i:03d}{'bcx'[i % 3]}" for i in range(1000)]
+    assert [matcher.owners(p) for p in paths] == [owners_by_ending[p[-1]] for p in paths]
+    assert matcher.owners("a/" * 120 + "z") == ("@acme/z",)
+    assert matcher.owners("a/" * 120 + "y") == ("@acme/all",)
