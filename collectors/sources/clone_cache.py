@@ -318,7 +318,7 @@ class CloneCache:
         if state is None:
             return None
         try:
-            repo = git.Repo(path)
+            repo = git.Repo(path, expand_vars=False)
         except (git.InvalidGitRepositoryError, git.NoSuchPathError):
             return None
         if not repo.bare or state.branch is None:
@@ -335,7 +335,7 @@ class CloneCache:
 
     def _open(self, path: Path) -> git.Repo:
         try:
-            return git.Repo(path)
+            return git.Repo(path, expand_vars=False)
         except (git.InvalidGitRepositoryError, git.NoSuchPathError):
             raise CloneError(f"{path}: not a clone made by this cache") from None
 

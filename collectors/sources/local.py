@@ -64,8 +64,14 @@ class LocalSource:
         target = Path(path).expanduser()
         if not target.exists():
             raise SourceError(f"{target}: no such file or directory")
+        if os.path.expandvars(target) != str(target):
+            # GitPython runs git in os.path.expandvars(path) whatever it is told: this path
+            # would be read as another directory than the one named.
+            raise SourceError(f"{target}: the path holds an environment variable reference "
+                              "($NAME) that git would be run in expanded; open it through a "
+                              "path without one (a symbolic link, or a renamed directory)")
         try:
-            self._repo = git.Repo(target, search_parent_directories=True)
+            self._repo = git.Repo(target, search_parent_directories=True, expand_vars=False)
         except git.InvalidGitRepositoryError:
             raise SourceError(f"{target}: not a git repository") from None
         except git.GitCommandError as exc:  # e.g. "detected dubious ownership"

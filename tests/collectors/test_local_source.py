@@ -11,7 +11,7 @@ import pytest
 
 from collectors.sources.base import SourceError, Unreadable
 from collectors.sources.local import LocalSource, parse_log_record, sanitise_url
-from tests.conftest import RepoBuilder
+from tests.conftest import RepoBuilder, pinned_git_env
 
 WINDOW = (datetime(2025, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
 
@@ -216,3 +216,22 @@ def test_blame_beyond_a_shallow_boundary_is_untraced(repo: RepoBuilder, tmp_path
     # The only commit of the clone is its boundary: it did not necessarily write the line.
     assert source.blame("README.md", [1]) == {1: None}
     assert source.commits_by_sha(["0" * 40]) == {}
+
+
+def test_a_path_git_would_read_expanded_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GitPython runs git in os.path.expandvars(path): '/x/$AIMS_DECOY' with AIMS_DECOY set
+    # would be read as another repository than the one the auditor named.
+    env = pinned_git_env(tmp_path)
+    named, decoy = tmp_path / "$AIMS_DECOY", tmp_path / "decoy"
+    for path, message in ((named, "the named one"), (decoy, "the decoy")):
+        path.mkdir()
+        builder = RepoBuilder(path=path, env=env)
+        builder.git("init", "-q", "-b", "main")
+        builder.write("README.md", f"{message}\n").commit(message)
+    monkeypatch.setenv("AIMS_DECOY", "decoy")
+    with pytest.raises(SourceError, match="environment variable reference"):
+        LocalSource(named)
+    monkeypatch.delenv("AIMS_DECOY")  # nothing to expand: read as named
+    commits = list(LocalSource(named).commits(*WINDOW))
+    assert [c.message.strip() for c in commits] == ["the named one"]
