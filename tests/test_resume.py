@@ -150,3 +150,16 @@ def test_other_options_never_pick_up_the_journal(github: FakeGitHub, tmp_path: P
     assert main(command(github, cache, tmp_path / "r.json", "--as-of", "2026-10-31"))\
         == EXIT_OK
     assert "resuming" not in capsys.readouterr().err
+
+
+def test_a_cache_that_cannot_hold_a_journal_only_loses_resuming(
+        github: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    expected = finish(github, tmp_path / "cache-a", tmp_path / "a.json", monkeypatch,
+                      "--as-of", AS_OF)
+    cache = tmp_path / "cache-b"
+    cache.mkdir()
+    (cache / "runs").write_text("a file where the journal's directory belongs\n")
+    assert finish(github, cache, tmp_path / "b.json", monkeypatch, "--as-of", AS_OF) \
+        == expected
+    assert "cannot keep a resume journal" in capsys.readouterr().err
