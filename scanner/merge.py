@@ -13,8 +13,9 @@ shard, or a repository in two shards, is an error, never a silent choice.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from scanner.bundle import BundleError
 from scanner.bundle_check import FAILED, check_files, read_bundle
 from scanner.catalog import Catalog, load_catalog
+from scanner.evidence import Item
+from scanner.journal import Journal
 from scanner.model import RepoBrief, Report, Visibility
 from scanner.org import assess_org
 from scanner.report import json_report, loader
@@ -41,74 +44,107 @@ class MergeError(ValueError):
     """Shard reports that cannot be merged: which one, and what is wrong."""
 
 
+#: A shard's label (its file name, for errors) and how to read its report document.
+ShardInput = tuple[str, Callable[[], Mapping[str, Any]]]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MergedBundle:
     """What a merged evidence bundle is written from (see :func:`scanner.bundle.write_bundle`)."""
 
-    document: dict[str, Any]
+    report: Report
     catalog: Mapping[str, Any]
     """The ``catalog.json`` the shards decided with (identical in every shard)."""
     attestation: tuple[str, bytes] | None
     """The attestation file's name and bytes (identical in every shard), if there was one."""
 
 
+def merge_shards(shards: Sequence[ShardInput], *, catalog: Catalog | None = None) -> Report:
+    """The organisation report of all shards, read one shard at a time.
+
+    Each shard's repositories and evidence go to a temporary journal as soon as its report
+    is read, so only one shard is ever in memory; the merged report reads them back from
+    the journal in the engine's order, as a scan's report does.
+    """
+    if not shards:
+        raise MergeError("no report to merge")
+    catalog = catalog or load_catalog()
+    parts = _Parts()
+    owner: dict[str, str] = {}
+    briefs: list[RepoBrief] = []
+    heads: list[Report] = []
+    first: tuple[str, Mapping[str, Any]] | None = None
+    journal: Journal | None = None
+    for label, read in shards:
+        document = read()
+        report = _load(label, document)
+        if first is None:
+            first = (label, {field: document[field] for field in SAME_RUN})
+            if report.catalog_version != catalog.version:
+                raise MergeError(f"the shards were decided with catalog {report.catalog_version}"
+                                 f", but this aims has catalog {catalog.version}: merge with the "
+                                 "aims version that scanned them")
+            journal = Journal.temporary(report.as_of)
+        else:
+            _check_same_run(first[0], first[1], label, document)
+        parts.add(label, report)
+        _claim(owner, label, report)
+        assert journal is not None
+        _record(journal, label, report)
+        briefs.extend(RepoBrief.of(r) for r in report.repositories)
+        heads.append(dataclasses.replace(report, repositories=(), evidence=()))
+    parts.complete()
+    assert journal is not None and heads[0].target is not None  # _load refuses others
+    labels = [label for label, _ in shards]
+    failures = tuple(sorted((f for head in heads for f in head.failures), key=lambda f: f.repo))
+    return dataclasses.replace(
+        heads[0], repositories=journal.repositories(), evidence=journal.evidence(),
+        failures=failures, partial=any(head.partial for head in heads), shard=None,
+        preflight=_preflight(labels, heads),
+        organisation=assess_org(catalog, heads[0].target,
+                                sorted(briefs, key=lambda b: b.repo), failures))
+
+
 def merge_documents(documents: Sequence[Mapping[str, Any]], *,
                     names: Sequence[str] | None = None,
                     catalog: Catalog | None = None) -> dict[str, Any]:
-    """The organisation report of all shards; ``names`` label the shards in errors."""
+    """The merged report document of shard documents already in memory; ``names`` label
+    the shards in errors."""
     labels = list(names) if names is not None else [f"shard {i + 1}"
                                                     for i in range(len(documents))]
-    if not documents:
-        raise MergeError("no report to merge")
     if len(labels) != len(documents):
         raise ValueError("one name per document")
-    reports = [_load(label, document) for label, document in zip(labels, documents, strict=True)]
-    for label, document in zip(labels[1:], documents[1:], strict=True):
-        _check_same_run(labels[0], documents[0], label, document)
-    catalog = catalog or load_catalog()
-    first = reports[0]
-    if first.catalog_version != catalog.version:
-        raise MergeError(f"the shards were decided with catalog {first.catalog_version}, but "
-                         f"this aims has catalog {catalog.version}: merge with the aims "
-                         "version that scanned them")
-    _check_shards(labels, reports)
-    _check_disjoint(labels, reports)
-    assert first.target is not None  # _load refuses reports without one
-    assessments = sorted((r for report in reports for r in report.repositories),
-                         key=lambda r: r.repo)
-    failures = sorted((f for report in reports for f in report.failures), key=lambda f: f.repo)
-    merged = dataclasses.replace(
-        first, repositories=tuple(assessments), failures=tuple(failures),
-        evidence=tuple(sorted((i for report in reports for i in report.evidence),
-                              key=lambda i: i.id)),
-        partial=any(report.partial for report in reports), shard=None,
-        preflight=_preflight(labels, reports),
-        organisation=assess_org(catalog, first.target,
-                                [RepoBrief.of(a) for a in assessments], failures))
-    return json_report.as_dict(merged)
+    shards = [(label, (lambda d=document: d)) for label, document in zip(labels, documents,
+                                                                          strict=True)]
+    return json_report.as_dict(merge_shards(shards, catalog=catalog))
 
 
 def merge_bundles(paths: Sequence[Path], key: Ed25519PublicKey | None, *,
                   catalog: Catalog | None = None) -> MergedBundle:
     """Verify every shard bundle (the signature too when ``key`` is given), then merge their
-    reports; their catalog and attestation file must be identical."""
-    documents, catalogs, attestations = [], [], []
-    for path in paths:
+    reports; their catalog and attestation file must be identical. One bundle is read at
+    a time."""
+    found: list[tuple[str, Any, tuple[str, bytes] | None]] = []
+
+    def read(path: Path) -> Mapping[str, Any]:
         files = _verified_files(path, key)
-        documents.append(_json(path, files, "report.json"))
-        catalogs.append(_json(path, files, "catalog.json"))
-        attestations.append(_attestation(path, files))
-    names = [str(path) for path in paths]
-    for name, found, attestation in zip(names[1:], catalogs[1:], attestations[1:], strict=True):
-        if found != catalogs[0]:
-            raise MergeError(f"{name}: its catalog.json differs from that of {names[0]}: the "
-                             "shards were not decided with the same catalog")
-        if attestation != attestations[0]:
-            raise MergeError(f"{name}: its attestation file differs from that of {names[0]} "
-                             f"({_file_name(attestation)} vs {_file_name(attestations[0])}): "
+        name, catalog_doc, attestation = str(path), _json(path, files, "catalog.json"), \
+            _attestation(path, files)
+        if found and catalog_doc != found[0][1]:
+            raise MergeError(f"{name}: its catalog.json differs from that of {found[0][0]}: "
+                             "the shards were not decided with the same catalog")
+        if found and attestation != found[0][2]:
+            raise MergeError(f"{name}: its attestation file differs from that of {found[0][0]} "
+                             f"({_file_name(attestation)} vs {_file_name(found[0][2])}): "
                              "the shards were not given the same attestations")
-    return MergedBundle(document=merge_documents(documents, names=names, catalog=catalog),
-                        catalog=catalogs[0], attestation=attestations[0])
+        if not found:
+            found.append((name, catalog_doc, attestation))
+        document: Mapping[str, Any] = _json(path, files, "report.json")
+        return document
+
+    report = merge_shards([(str(path), functools.partial(read, path)) for path in paths],
+                          catalog=catalog)
+    return MergedBundle(report=report, catalog=found[0][1], attestation=found[0][2])
 
 
 def _load(label: str, document: Mapping[str, Any]) -> Report:
@@ -135,38 +171,57 @@ def _show(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False)
 
 
-def _check_shards(labels: Sequence[str], reports: Sequence[Report]) -> None:
+class _Parts:
     """One report of every shard of one split: none missing, none twice, none unsharded."""
-    found: dict[int, str] = {}
-    count = 0
-    for label, report in zip(labels, reports, strict=True):
+
+    def __init__(self) -> None:
+        self.found: dict[int, str] = {}
+        self.count = 0
+        self.first = ""
+
+    def add(self, label: str, report: Report) -> None:
         if report.shard is None:
             raise MergeError(f"{label}: not the report of a shard (scanned without --shard): "
                              "merge combines the reports of aims scan --shard K/N")
         part = f"shard {report.shard.index}/{report.shard.count}"
-        if count and report.shard.count != count:
-            raise MergeError(f"{label} is {part}, but {labels[0]} is one of {count} shards: "
-                             "the shards must come from one split")
-        count = report.shard.count
-        if report.shard.index in found:
-            raise MergeError(f"{label} and {found[report.shard.index]} are both {part}")
-        found[report.shard.index] = label
-    missing = [f"{index}/{count}" for index in range(1, count + 1) if index not in found]
-    if missing:
-        raise MergeError(f"shard {', '.join(missing)} missing: {len(found)} of {count} shards "
-                         "would not be the whole organisation")
+        if self.count and report.shard.count != self.count:
+            raise MergeError(f"{label} is {part}, but {self.first} is one of {self.count} "
+                             "shards: the shards must come from one split")
+        if not self.count:
+            self.count, self.first = report.shard.count, label
+        if report.shard.index in self.found:
+            raise MergeError(f"{label} and {self.found[report.shard.index]} are both {part}")
+        self.found[report.shard.index] = label
+
+    def complete(self) -> None:
+        missing = [f"{index}/{self.count}" for index in range(1, self.count + 1)
+                   if index not in self.found]
+        if missing:
+            raise MergeError(f"shard {', '.join(missing)} missing: {len(self.found)} of "
+                             f"{self.count} shards would not be the whole organisation")
 
 
-def _check_disjoint(labels: Sequence[str], reports: Sequence[Report]) -> None:
+def _claim(owner: dict[str, str], label: str, report: Report) -> None:
     """Every repository (scanned or failed) in exactly one shard."""
-    owner: dict[str, str] = {}
-    for label, report in zip(labels, reports, strict=True):
-        for repo in [*(r.repo for r in report.repositories), *(f.repo for f in report.failures)]:
-            if repo in owner:
-                where = "twice in" if owner[repo] == label else f"in both {owner[repo]} and"
-                raise MergeError(f"{repo} is {where} {label}: shards must not overlap (scan "
-                                 "them with --shard 1/N ... N/N of one N)")
-            owner[repo] = label
+    for repo in [*(r.repo for r in report.repositories), *(f.repo for f in report.failures)]:
+        if repo in owner:
+            where = "twice in" if owner[repo] == label else f"in both {owner[repo]} and"
+            raise MergeError(f"{repo} is {where} {label}: shards must not overlap (scan "
+                             "them with --shard 1/N ... N/N of one N)")
+        owner[repo] = label
+
+
+def _record(journal: Journal, label: str, report: Report) -> None:
+    """A shard's repositories with their evidence into the merged run's journal."""
+    evidence: dict[str, list[Item]] = {}
+    for entry in report.evidence:
+        evidence.setdefault(entry.provenance.repo, []).append(entry)
+    for repo in report.repositories:
+        journal.save(repo.repo, repo, evidence.pop(repo.repo, []), partial=False,
+                     resumable=False)
+    if evidence:
+        raise MergeError(f"{label}: evidence about {', '.join(sorted(evidence)[:3])}, which "
+                         "the report does not assess: not a report as aims writes it")
 
 
 def _preflight(labels: Sequence[str], reports: Sequence[Report]) -> tuple[Visibility, ...]:

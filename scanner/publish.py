@@ -122,17 +122,10 @@ def _history(path: Path, summary: RunSummary,
 def publish(report: Report, options: ScanOptions, delivery: Delivery, *, color: bool,
             width: int, detail: bool, warn: Callable[[str], None]) -> Published:
     """Render, write, record and gate; raises :class:`PublishError` if a file cannot be written."""
-    # An organisation's report may be too big to hold in memory, let alone twice: its text
-    # and parsed document are made only for what needs them (the bundle, the formats made
-    # from the document, JSON on standard output); a JSON file is written as it is read
-    # back from the scan's journal, and the history and gates need only the levels.
-    documented = (delivery.bundle is not None
-                  or any(o.format not in FROM_REPORT for o in delivery.outputs))
-    as_text = documented or any(o.format == "json" and o.path is None
-                                for o in delivery.outputs)
-    report_text = json_report.render(report) if as_text else None
-    document = json.loads(report_text) if report_text is not None and documented else {}
-    summary = (summarize(document if documented else json_report.document(report))
+    report_text, document = report_forms(report, delivery.outputs,
+                                         bundle=delivery.bundle is not None)
+    # The history and gates need only the levels: no need for the document to read them.
+    summary = (summarize(document or json_report.document(report))
                if delivery.history is not None or delivery.gates else None)
     diff, trend = (_history(delivery.history, summary, warn)
                    if delivery.history is not None and summary is not None else (None, ()))
@@ -146,6 +139,22 @@ def publish(report: Report, options: ScanOptions, delivery: Delivery, *, color: 
         written = (*written, _bundle(delivery, report_text, document, view.catalog, options))
     failures = check(summary, delivery.gates, delivery.basis) if summary is not None else ()
     return dataclasses.replace(done, written=written, gate_failures=failures)
+
+
+def report_forms(report: Report, outputs: Sequence[Output], *,
+                 bundle: bool) -> tuple[str | None, Mapping[str, Any]]:
+    """The report's JSON text and parsed document, each only if something needs it.
+
+    An organisation's report may be too big to hold in memory, let alone twice: the text is
+    made for JSON on standard output, the bundle and the formats made from the document;
+    the document only for those two. A JSON file is written as the report is read back from
+    the journal (:func:`write_outputs`), and the empty document means none was needed.
+    """
+    documented = bundle or any(o.format not in FROM_REPORT for o in outputs)
+    as_text = documented or any(o.format == "json" and o.path is None for o in outputs)
+    report_text = json_report.render(report) if as_text else None
+    return report_text, (json.loads(report_text) if report_text is not None and documented
+                         else {})
 
 
 def write_outputs(outputs: Sequence[Output], view: View) -> Published:

@@ -279,7 +279,7 @@ def test_signed_shard_bundles_are_checked_with_the_key(shards: Shards, tmp_path:
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
     merged = merge_bundles(shards.signed, load_public_key(shards.public_key))
     assert merged.attestation is None
-    assert merged.document == merge_documents(_documents(shards.reports))
+    assert json_report.as_dict(merged.report) == merge_documents(_documents(shards.reports))
     code, _out, err = _merge(*shards.signed, "--key", tmp_path / "other.pub", "--format",
                              "json", "-o", tmp_path / "m.json")
     assert code == EXIT_USAGE
@@ -570,3 +570,13 @@ def test_loader_locates_deep_errors() -> None:
     del evidence["provenance"]["collected_at"]
     with pytest.raises(loader.LoadError, match=r"^provenance\.collected_at: missing$"):
         loader.item(evidence)
+
+
+def test_evidence_about_a_repository_the_shard_does_not_assess_is_refused(
+        shards: Shards) -> None:
+    documents = _documents(shards.reports)
+    stray = next(d for d in documents if d["evidence"])
+    stray["evidence"][0]["provenance"]["repo"] = "github.com/acme/not-in-this-shard"
+    with pytest.raises(MergeError, match=re.escape(
+            "evidence about github.com/acme/not-in-this-shard, which the report does not")):
+        merge_documents(documents)

@@ -10,11 +10,12 @@ overlap; 3 the merged report is partial.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +25,10 @@ from scanner.bundle import BundleError, load_signing_key, write_bundle
 from scanner.catalog import load_catalog
 from scanner.console import EXIT_PARTIAL, EXIT_USAGE, command_line, fail
 from scanner.dsse import KeyFileError, load_public_key
-from scanner.merge import MergeError, merge_bundles, merge_documents
+from scanner.merge import MergeError, merge_bundles, merge_shards
+from scanner.model import Report
 from scanner.outputs import Output, OutputError, plan_outputs, split_formats
-from scanner.report import catalog_view, json_report, loader
+from scanner.report import catalog_view
 from scanner.report.table import clean
 
 
@@ -85,29 +87,32 @@ def merge(shards: tuple[Path, ...], formats: tuple[str, ...],  # noqa: PLR0917 -
     try:
         if all(bundles):
             merged = merge_bundles(shards, key)
-            document, catalog, attestation = merged.document, merged.catalog, merged.attestation
+            report, catalog, attestation = merged.report, merged.catalog, merged.attestation
         else:
-            document = merge_documents([_read_json(path) for path in shards],
-                                       names=[str(path) for path in shards])
+            report = merge_shards([(str(path), functools.partial(_read_json, path))
+                                   for path in shards])
             catalog, attestation = catalog_view.as_dict(load_catalog()), None
     except MergeError as exc:
         fail(clean(str(exc)))
-    written = _write_outputs(plan, document, catalog, sarif_unknown=sarif_unknown)
-    if bundle_path is not None:
+    written, report_text, document = _write_outputs(plan, report, catalog,
+                                                    sarif_unknown=sarif_unknown,
+                                                    bundle=bundle_path is not None)
+    if bundle_path is not None and report_text is not None:
         try:
-            write_bundle(bundle_path, report_text=json_report.dump(document), document=document,
+            write_bundle(bundle_path, report_text=report_text, document=document,
                          catalog_doc=catalog, attestation=attestation, command=command_line(),
-                         tool_version=str(document["tool"]["version"]), sign_key=sign_key)
+                         tool_version=report.tool_version, sign_key=sign_key)
         except BundleError as exc:
             fail(f"--bundle: {exc}")
         written.append(bundle_path)
-    organisation = document["organisation"]
+    organisation = report.organisation
+    assert organisation is not None  # merge_shards refuses reports without one
     if not quiet and written:
-        click.echo(f"aims: {clean(organisation['target'])}: {len(shards)} shards, "
-                   f"{len(document['repositories'])} repositories, organisation stage "
-                   f"{organisation['stage']['floor']}; written to "
+        click.echo(f"aims: {clean(organisation.target)}: {len(shards)} shards, "
+                   f"{len(report.repositories)} repositories, organisation stage "
+                   f"{organisation.stage.floor}; written to "
                    f"{', '.join(str(path) for path in written)}", err=True)
-    if document["partial"]:
+    if report.partial:
         if not quiet:
             click.echo("aims: partial result: some evidence could not be read (exit 3)",
                        err=True)
@@ -123,15 +128,22 @@ def _read_json(path: Path) -> Any:
         fail(f"{path}: not a JSON report ({exc})")
 
 
-def _write_outputs(plan: Sequence[Output], document: dict[str, Any], catalog: Any, *,
-                   sarif_unknown: bool) -> list[Path]:
-    """Every format asked for, rendered and written as ``scan`` does it; the files written."""
+def _write_outputs(plan: Sequence[Output], report: Report, catalog: Any, *,
+                   sarif_unknown: bool, bundle: bool
+                   ) -> tuple[list[Path], str | None, Mapping[str, Any]]:
+    """Every format asked for, rendered and written as ``scan`` does it; the files written,
+    and the report's text and document when the bundle needs them."""
     # publish imports the engine, and with it the rules: only after the CLI's self-check.
-    from scanner.publish import PublishError, View, write_outputs  # noqa: PLC0415
+    from scanner.publish import (  # noqa: PLC0415
+        PublishError,
+        View,
+        report_forms,
+        write_outputs,
+    )
 
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    view = View(report=loader.report(document), report_text=json_report.dump(document),
-                document=document, catalog=catalog,
+    report_text, document = report_forms(report, plan, bundle=bundle)
+    view = View(report=report, report_text=report_text, document=document, catalog=catalog,
                 diff=None, trend=(), sarif_unknown=sarif_unknown, color=color,
                 width=min(shutil.get_terminal_size().columns, 120) if color else 80,
                 detail=False)
@@ -145,4 +157,4 @@ def _write_outputs(plan: Sequence[Output], document: dict[str, Any], catalog: An
         click.echo(f"aims: error: {line}", err=True)
     if done.refused:
         sys.exit(EXIT_USAGE)
-    return list(done.written)
+    return list(done.written), report_text, document
