@@ -41,8 +41,9 @@ from scanner.report.loader import item, repo_assessment
 
 #: An interrupted run is resumed only within this time of its start.
 RESUME_WITHIN = timedelta(hours=24)
-#: 2: one SQLite database (format 1 kept a JSON file per repository; it is discarded).
-JOURNAL_FORMAT = 2
+#: 3: one SQLite database, briefs derived from the assessments (format 1 kept a JSON file
+#: per repository, format 2 a brief column; both are discarded).
+JOURNAL_FORMAT = 3
 DATABASE = "results.sqlite"
 #: Rows read back at a time.
 PAGE = 16
@@ -53,7 +54,6 @@ CREATE TABLE IF NOT EXISTS repos (
     repo TEXT NOT NULL,        -- the name its assessment carries (the report's order)
     resumable INTEGER NOT NULL,
     partial INTEGER NOT NULL,  -- something about it could not be read
-    brief TEXT NOT NULL,
     assessment TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS repos_order ON repos (repo, job);
@@ -126,28 +126,27 @@ class Journal:
         read (again)."""
         with self._lock:
             row = self._db.execute(
-                "SELECT brief, partial FROM repos WHERE job = ? AND resumable = 1",
+                "SELECT assessment, partial FROM repos WHERE job = ? AND resumable = 1",
                 (job,)).fetchone()
         if row is None:
             return None
         try:
-            return RepoBrief.from_dict(json.loads(row[0])), bool(row[1])
-        except (ValueError, KeyError, TypeError):
-            return None  # damaged: read the repository again
+            return RepoBrief.of(repo_assessment(json.loads(row[0]))), bool(row[1])
+        except ValueError:  # not JSON, or not an assessment (LoadError): damaged
+            return None  # read the repository again
 
     def save(self, job: str, assessment: RepoAssessment, items: Sequence[Item], *,
              partial: bool, resumable: bool) -> RepoBrief:
         """Record a finished repository in one transaction; its brief for the caller."""
-        brief = RepoBrief.of(assessment)
         # Serialised outside the lock: the threads only wait for the database itself.
         rows = [(job, entry.id, _text(item_dict(entry))) for entry in items]
-        repo_row = (job, assessment.repo, int(resumable), int(partial), _text(brief.as_dict()),
+        repo_row = (job, assessment.repo, int(resumable), int(partial),
                     _text(repository_dict(assessment)))
         with self._lock, self._db:
             self._delete(job)
-            self._db.execute("INSERT INTO repos VALUES (?, ?, ?, ?, ?, ?)", repo_row)
+            self._db.execute("INSERT INTO repos VALUES (?, ?, ?, ?, ?)", repo_row)
             self._db.executemany("INSERT INTO evidence VALUES (?, ?, ?)", rows)
-        return brief
+        return RepoBrief.of(assessment)
 
     def forget(self, job: str) -> None:
         """Drop a repository's recorded result (it could not be read this time)."""

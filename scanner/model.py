@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from scanner.evidence import Evidence, Gap, Item, UnknownReason, cited
 from scanner.payloads import AttestationRecord
@@ -173,7 +172,7 @@ class RepoAssessment:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RepoBrief:
-    """What the organisation view needs of one repository: a few hundred bytes, so that an
+    """What the organisation view needs of one repository: a few kilobytes, so that an
     organisation scan keeps only this in memory while the full assessment waits on disk."""
 
     repo: str
@@ -195,35 +194,6 @@ class RepoBrief:
                    stage_ceiling=assessment.stage.ceiling,
                    domain_floors={d.id: d.floor for d in assessment.domains},
                    favourable={a.result.id: a.favourable for a in assessment.stage.answers})
-
-    def as_dict(self) -> dict[str, object]:
-        """The brief as plain JSON data (how a journal keeps it)."""
-        return {"repo": self.repo, "ai_in_use": self.ai_in_use, "code": self.code,
-                "code_ceiling": self.code_ceiling, "stage_floor": self.stage_floor,
-                "stage_ceiling": self.stage_ceiling, "domain_floors": dict(self.domain_floors),
-                "favourable": dict(self.favourable)}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> RepoBrief:
-        """A brief read back from :meth:`as_dict` (KeyError/TypeError/ValueError if damaged)."""
-        def checked(value: object, kind: type) -> Any:
-            if not isinstance(value, kind):
-                raise TypeError(f"expected {kind.__name__}, found {type(value).__name__}")
-            return value
-
-        ai_in_use = data["ai_in_use"]
-        if ai_in_use is not None:
-            checked(ai_in_use, bool)
-        favourable = checked(data["favourable"], dict)
-        if any(v is not None and not isinstance(v, bool) for v in favourable.values()):
-            raise ValueError("favourable answers are true, false or null")
-        floors = checked(data["domain_floors"], dict)
-        return cls(repo=checked(data["repo"], str), ai_in_use=ai_in_use,
-                   code=checked(data["code"], str), code_ceiling=checked(data["code_ceiling"], str),
-                   stage_floor=checked(data["stage_floor"], int),
-                   stage_ceiling=checked(data["stage_ceiling"], int),
-                   domain_floors={str(k): checked(v, int) for k, v in floors.items()},
-                   favourable=dict(favourable))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

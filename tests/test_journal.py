@@ -148,14 +148,14 @@ def test_an_old_journal_is_resumed_only_with_a_fixed_clock(
     assert (again.done() == 1) is resumed
 
 
-def test_a_damaged_brief_means_reading_the_repository_again(
+def test_a_damaged_record_means_reading_the_repository_again(
         tmp_path: Path, assessed: dict[str, Assessed]) -> None:
     journal = Journal.open(tmp_path, KEY, as_of=AS_OF, now=NOW)
     recorded(journal, assessed, ["mid-maturity"])
     assert journal.root is not None
     journal.close()
     with sqlite3.connect(journal.root / DATABASE) as db:
-        db.execute("UPDATE repos SET brief = ?", (json.dumps({"repo": 7}),))
+        db.execute("UPDATE repos SET assessment = ?", (json.dumps({"repo": 7}),))
     db.close()
     again = Journal.open(tmp_path, KEY, as_of=AS_OF, now=NOW)
     assert again.finished("acme/mid-maturity") is None
