@@ -124,27 +124,28 @@ def merge_bundles(paths: Sequence[Path], key: Ed25519PublicKey | None, *,
     """Verify every shard bundle (the signature too when ``key`` is given), then merge their
     reports; their catalog and attestation file must be identical. One bundle is read at
     a time."""
-    found: list[tuple[str, Any, tuple[str, bytes] | None]] = []
+    # The first bundle's path, catalog.json and attestation file, which the others must share.
+    first: list[tuple[Path, Any, tuple[str, bytes] | None]] = []
 
     def read(path: Path) -> Mapping[str, Any]:
         files = _verified_files(path, key)
-        name, catalog_doc, attestation = str(path), _json(path, files, "catalog.json"), \
-            _attestation(path, files)
-        if found and catalog_doc != found[0][1]:
-            raise MergeError(f"{name}: its catalog.json differs from that of {found[0][0]}: "
+        catalog_doc, attestation = _json(path, files, "catalog.json"), _attestation(path, files)
+        if not first:
+            first.append((path, catalog_doc, attestation))
+        origin, expected_catalog, expected_attestation = first[0]
+        if catalog_doc != expected_catalog:
+            raise MergeError(f"{path}: its catalog.json differs from that of {origin}: "
                              "the shards were not decided with the same catalog")
-        if found and attestation != found[0][2]:
-            raise MergeError(f"{name}: its attestation file differs from that of {found[0][0]} "
-                             f"({_file_name(attestation)} vs {_file_name(found[0][2])}): "
-                             "the shards were not given the same attestations")
-        if not found:
-            found.append((name, catalog_doc, attestation))
+        if attestation != expected_attestation:
+            raise MergeError(f"{path}: its attestation file differs from that of {origin} "
+                             f"({_file_name(attestation)} vs {_file_name(expected_attestation)})"
+                             ": the shards were not given the same attestations")
         document: Mapping[str, Any] = _json(path, files, "report.json")
         return document
 
     report = merge_shards([(str(path), functools.partial(read, path)) for path in paths],
                           catalog=catalog)
-    return MergedBundle(report=report, catalog=found[0][1], attestation=found[0][2])
+    return MergedBundle(report=report, catalog=first[0][1], attestation=first[0][2])
 
 
 def _load(label: str, document: Mapping[str, Any]) -> Report:
