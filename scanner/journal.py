@@ -178,10 +178,6 @@ class Journal:
         if self.root is not None:
             shutil.rmtree(self.root, ignore_errors=True)
 
-    def close(self) -> None:
-        """Release the database but keep a resumable journal for the next run."""
-        self._db.close()
-
     def _delete(self, job: str) -> None:
         self._db.execute("DELETE FROM repos WHERE job = ?", (job,))
         self._db.execute("DELETE FROM evidence WHERE job = ?", (job,))

@@ -117,12 +117,11 @@ def test_forget_and_keep_only_drop_repositories_and_their_evidence(
     assert len(journal.evidence()) == len(assessed["mid-maturity"][1])
 
 
-def test_a_resumable_journal_survives_closing_and_is_removed_when_finished(
+def test_a_resumable_journal_is_found_again_and_removed_when_finished(
         tmp_path: Path, assessed: dict[str, Assessed]) -> None:
     journal = Journal.open(tmp_path, KEY, as_of=None, now=NOW)
     assert journal.as_of == NOW
     recorded(journal, assessed, ["mid-maturity"])
-    journal.close()
     again = Journal.open(tmp_path, KEY, as_of=None, now=NOW + timedelta(hours=1))
     assert again.as_of == NOW  # the interrupted run's clock
     assert again.finished("acme/mid-maturity") is not None
@@ -143,7 +142,6 @@ def test_an_old_journal_is_resumed_only_with_a_fixed_clock(
         as_of: datetime | None, resumed: bool) -> None:
     first = Journal.open(tmp_path, KEY, as_of=as_of, now=NOW)
     recorded(first, assessed, ["mid-maturity"])
-    first.close()
     again = Journal.open(tmp_path, KEY, as_of=as_of, now=NOW + later)
     assert (again.done() == 1) is resumed
 
@@ -153,7 +151,6 @@ def test_a_damaged_record_means_reading_the_repository_again(
     journal = Journal.open(tmp_path, KEY, as_of=AS_OF, now=NOW)
     recorded(journal, assessed, ["mid-maturity"])
     assert journal.root is not None
-    journal.close()
     with sqlite3.connect(journal.root / DATABASE) as db:
         db.execute("UPDATE repos SET assessment = ?", (json.dumps({"repo": 7}),))
     db.close()
@@ -165,7 +162,6 @@ def test_a_journal_of_another_format_is_discarded(tmp_path: Path,
                                                   assessed: dict[str, Assessed]) -> None:
     journal = Journal.open(tmp_path, KEY, as_of=AS_OF, now=NOW)
     recorded(journal, assessed, ["mid-maturity"])
-    journal.close()
     assert journal.root is not None
     run = journal.root / "run.json"
     run.write_text(run.read_text().replace(f'"format": {JOURNAL_FORMAT}', '"format": 1'))
